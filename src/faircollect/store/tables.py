@@ -45,7 +45,7 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {
+    type_annotation_map = {  # noqa: RUF012 (read by SQLAlchemy at class creation)
         int: BigInteger().with_variant(Integer, "sqlite"),
         datetime: UTCDateTime(),
         Decimal: DecimalText(),

@@ -1,0 +1,114 @@
+"""Storage of the hash-chained audit log (the chain logic is in faircollect/audit.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..tables import AuditEvent, AuditHead
+
+__all__ = [
+    "GENESIS_HASH",
+    "HEAD_ID",
+    "AuditRow",
+    "append",
+    "count",
+    "for_entity",
+    "head",
+    "iterate",
+    "lock_head",
+]
+
+HEAD_ID = 1
+GENESIS_HASH = "0" * 64
+
+
+class AuditRow(NamedTuple):
+    """A stored entry as plain values (not tracked by the session)."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    payload: Any
+    payload_digest: str
+    prev_hash: str
+    hash: str
+
+
+def lock_head(session: Session) -> AuditHead:
+    """The head row, locked for the rest of the transaction (FOR UPDATE on PostgreSQL; on
+    SQLite the caller's write transaction serialises). Seeds the genesis head if missing."""
+    stmt = (
+        select(AuditHead)
+        .where(AuditHead.id == HEAD_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # never a stale copy from the session
+    )
+    found = session.scalar(stmt)
+    if found is not None:
+        return found
+    head_row = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS_HASH)
+    session.add(head_row)
+    session.flush()
+    return head_row
+
+
+def head(session: Session) -> AuditHead | None:
+    return session.scalar(select(AuditHead).where(AuditHead.id == HEAD_ID))
+
+
+def append(session: Session, event: AuditEvent, locked_head: AuditHead) -> None:
+    """Store `event` and move the head to it (the caller computed seq and hashes)."""
+    if event.seq != locked_head.seq + 1 or event.prev_hash != locked_head.hash:
+        raise ValueError("audit event does not extend the head")
+    session.add(event)
+    locked_head.seq = event.seq
+    locked_head.hash = event.hash
+    session.flush()
+
+
+_COLUMNS = (
+    AuditEvent.seq,
+    AuditEvent.at,
+    AuditEvent.actor,
+    AuditEvent.action,
+    AuditEvent.entity,
+    AuditEvent.payload,
+    AuditEvent.payload_digest,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+)
+
+
+def iterate(session: Session, *, after_seq: int = 0, batch_size: int = 1000) -> Iterator[AuditRow]:
+    """Every entry in seq order, fetched in keyset-paginated batches (bounded memory)."""
+    last = after_seq
+    while True:
+        stmt = select(*_COLUMNS).where(AuditEvent.seq > last).order_by(AuditEvent.seq)
+        rows = session.execute(stmt.limit(batch_size)).all()
+        for r in rows:
+            yield AuditRow(*r)
+        if len(rows) < batch_size:
+            return
+        last = rows[-1][0]
+
+
+def for_entity(session: Session, entity: str, *, limit: int = 100) -> list[AuditEvent]:
+    """The latest entries about one entity (newest first)."""
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.entity == entity)
+        .order_by(AuditEvent.seq.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)

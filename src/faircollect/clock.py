@@ -7,7 +7,7 @@ offset) freezes it for demos, simulations and tests, and is refused in productio
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,6 +16,7 @@ from phonenumbers import timezone as pn_timezone
 
 __all__ = [
     "ClockError",
+    "at_local",
     "ensure_aware",
     "local",
     "local_date",
@@ -92,11 +93,9 @@ def at_local(d: date, t: time, tz: str) -> datetime:
     z = zone(tz)
     naive = datetime.combine(d, t)
     aware = naive.replace(tzinfo=z, fold=0)
-    # round-trip through UTC: a nonexistent wall time normalises forward
-    roundtrip = aware.astimezone(UTC).astimezone(z)
-    if roundtrip.replace(tzinfo=None) != naive:
-        aware = (naive + timedelta(hours=1)).replace(tzinfo=z)
-    return aware
+    # round-trip through UTC: a nonexistent wall time (fold=0 reads it with the offset before
+    # the transition) normalises forward by exactly the gap (1 h, or 30 min on Lord Howe)
+    return aware.astimezone(UTC).astimezone(z)
 
 
 def zones_for_phone(number: str, default_region: str = "CN") -> tuple[str, ...]:

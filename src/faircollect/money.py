@@ -45,22 +45,24 @@ class CurrencyMismatch(MoneyError):
         super().__init__(f"cannot combine {a} with {b}")
 
 
+def _codes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # ISO 4217 active codes and their minor-unit exponent. Anything not listed is 2 if it is in
 # _TWO, else unknown. Kept explicit (not from CLDR) because CLDR's display precision differs
 # from ISO's minor unit for several currencies.
-_ZERO = frozenset(
-    "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split()
-)
-_THREE = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
-_FOUR = frozenset("CLF UYW".split())
-_TWO = frozenset(
+_ZERO = _codes("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF")
+_THREE = _codes("BHD IQD JOD KWD LYD OMR TND")
+_FOUR = _codes("CLF UYW")
+_TWO = _codes(
     """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP
     BYN BZD CAD CDF CHE CHF CHW CNY COP COU CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP
     GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK
     LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK
     NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP
     STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VED VES WST XCD XCG YER
-    ZAR ZMW ZWG""".split()
+    ZAR ZMW ZWG"""
 )
 _EXPONENTS: dict[str, int] = {
     **{c: 0 for c in _ZERO},
@@ -69,7 +71,8 @@ _EXPONENTS: dict[str, int] = {
     **{c: 4 for c in _FOUR},
 }
 
-_AMOUNT_RE = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
+# ASCII digits only: \d would also accept full-width and other Unicode digits
+_AMOUNT_RE = re.compile(r"([+-]?)([0-9]+)(?:\.([0-9]+))?")
 
 
 def is_currency(code: str) -> bool:
@@ -99,7 +102,7 @@ class Money(NamedTuple):
         has ("1.234" CNY is an error even though it is a valid number).
         """
         exp = exponent(currency)
-        m = _AMOUNT_RE.match(text.strip()) if text else None
+        m = _AMOUNT_RE.fullmatch(text) if text else None
         if m is None or text != text.strip():
             raise InvalidAmount(f"not a decimal amount: {text!r}")
         sign, whole, frac = m.group(1), m.group(2), m.group(3) or ""
@@ -163,7 +166,7 @@ class Money(NamedTuple):
             raise CurrencyMismatch(self.currency, other.currency)
         return other
 
-    def __add__(self, other: object) -> Money:  # type: ignore[override]
+    def __add__(self, other: object) -> Money:
         o = self._same(other)
         return Money(self.minor + o.minor, self.currency)
 
@@ -182,12 +185,13 @@ class Money(NamedTuple):
     def __abs__(self) -> Money:
         return Money(abs(self.minor), self.currency)
 
-    def __mul__(self, factor: object) -> Money:  # type: ignore[override]
+    def __mul__(self, factor: object) -> Money:
         if isinstance(factor, int) and not isinstance(factor, bool):
             return Money(self.minor * factor, self.currency)
         raise TypeError("Money * int only; use .scale(Decimal) for rates")
 
-    __rmul__ = __mul__
+    def __rmul__(self, factor: object) -> Money:
+        return self.__mul__(factor)
 
     def scale(self, factor: Decimal, rounding: str = ROUND_HALF_UP) -> Money:
         """Multiply by an exact rate and round to the minor unit (half-up by default)."""
@@ -196,16 +200,16 @@ class Money(NamedTuple):
         value = (Decimal(self.minor) * Decimal(factor)).to_integral_value(rounding=rounding)
         return Money(int(value), self.currency)
 
-    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+    def __lt__(self, other: object) -> bool:
         return self.minor < self._same(other).minor
 
-    def __le__(self, other: object) -> bool:  # type: ignore[override]
+    def __le__(self, other: object) -> bool:
         return self.minor <= self._same(other).minor
 
-    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+    def __gt__(self, other: object) -> bool:
         return self.minor > self._same(other).minor
 
-    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+    def __ge__(self, other: object) -> bool:
         return self.minor >= self._same(other).minor
 
     def __bool__(self) -> bool:

@@ -1,0 +1,1 @@
+"""Posting payments: replay the waterfall, refresh loan state, reconcile promises."""

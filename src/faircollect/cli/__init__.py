@@ -16,7 +16,10 @@ app = typer.Typer(
 )
 
 # one module per area; each defines `register(app: typer.Typer) -> None`
-_MODULES = ("db", "keys", "audit", "portfolio", "loans", "rules", "demo")
+_MODULES = (
+    "db", "keys", "audit", "portfolio", "loans", "rules", "demo", "users", "serve",
+    "outbox", "contacts",
+)  # fmt: skip
 
 for _name in _MODULES:
     importlib.import_module(f"faircollect.cli.{_name}").register(app)

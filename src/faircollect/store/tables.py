@@ -81,6 +81,8 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(16), default="zh_CN")
     languages: Mapped[list[Any]] = mapped_column(default=list)  # e.g. ["zh", "en"]
     totp_secret_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    # last RFC 6238 time step accepted (a code is never accepted twice)
+    totp_last_step: Mapped[int | None] = mapped_column(default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
 
@@ -142,6 +144,8 @@ class Borrower(Base):
     bankruptcy: Mapped[bool] = mapped_column(Boolean, default=False)
     # portal sign-in (borrower self-service); the hash is argon2id
     portal_password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    # 失联: every known number failed; feeds `debtor.reachable` (contact gate)
+    lost_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     lock_version: Mapped[int] = mapped_column(Integer, default=0)  # bumped by the contact gate
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -298,6 +302,108 @@ class PromiseToPay(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class ContactOverride(Base):
+    """A request to override a blocked attempt, and a compliance officer's decision. Approval
+    records a new contact event with status 'overridden' (`overridden_event_id`)."""
+
+    __tablename__ = "contact_overrides"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creditor_id: Mapped[int] = mapped_column(ForeignKey("creditors.id"), index=True)
+    blocked_event_id: Mapped[int] = mapped_column(ForeignKey("contact_events.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="requested")  # approved rejected
+    requested_by: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    overridden_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_events.id"), default=None
+    )
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class MessageTemplate(Base):
+    """A versioned message template (Jinja2, sandboxed) for one creditor, channel and locale.
+    Saving a new text adds a version; the highest active version is used."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("creditor_id", "code", "channel", "locale", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creditor_id: Mapped[int] = mapped_column(ForeignKey("creditors.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))  # e.g. reminder, overdue_notice, help
+    channel: Mapped[str] = mapped_column(String(16))  # sms email app
+    locale: Mapped[str] = mapped_column(String(16))  # zh_CN en
+    version: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(24), default="reminder")  # rule vocabulary
+    subject: Mapped[str | None] = mapped_column(Text, default=None)
+    body: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(128), default="system")
+    created_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """An outbound SMS, e-mail or app message, written in the same transaction as the gate
+    decision that allowed it and delivered by the dispatcher (at-least-once, with the
+    idempotency key passed to the provider so that receivers deduplicate)."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    creditor_id: Mapped[int] = mapped_column(ForeignKey("creditors.id"), index=True)
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"), default=None)
+    contact_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_events.id"), index=True, default=None
+    )
+    contact_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_points.id"), index=True, default=None
+    )
+    channel: Mapped[str] = mapped_column(String(16))  # sms email app
+    kind: Mapped[str] = mapped_column(String(16), default="collection")  # collection service
+    template_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    template_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    locale: Mapped[str] = mapped_column(String(16), default="zh_CN")
+    recipient_enc: Mapped[str] = mapped_column(Text)
+    subject_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    body_enc: Mapped[str] = mapped_column(Text)
+    # pending in_flight sent failed(retry pending) dead cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    leased_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    provider_message_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class InboundMessage(Base):
+    """A message received from a provider webhook (SMS reply, e-mail bounce); the provider's
+    id makes webhook retries idempotent."""
+
+    __tablename__ = "inbound_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))  # sms email
+    # blind index of the sender (kind phone for SMS, email for bounces): "what did this number send"
+    sender_bidx: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
+    sender_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    body_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    keyword: Mapped[str] = mapped_column(String(16))  # stop help bounce other
+    contact_point_ids: Mapped[list[Any]] = mapped_column(default=list)
+    received_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+    @property
+    def kind(self) -> str:
+        """Blind-index kind of the sender (read by key rotation)."""
+        return "phone" if self.channel == "sms" else "email"
+
+
 # ---------------------------------------------------------------------------------------
 # proof
 # ---------------------------------------------------------------------------------------
@@ -342,3 +448,50 @@ class KeyUse(Base):
     key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     first_used_at: Mapped[datetime]
     retired_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+# ---------------------------------------------------------------------------------------
+# web: sessions, sign-in throttling, idempotent POSTs (faircollect.web)
+# ---------------------------------------------------------------------------------------
+class WebSession(Base):
+    """A server-side session. The cookie carries a random 256-bit id; only its HMAC
+    (vault.token_mac) is stored. Exactly one of user_id (staff) / borrower_id (portal)."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, default=None)
+    borrower_id: Mapped[int | None] = mapped_column(
+        ForeignKey("borrowers.id"), index=True, default=None
+    )
+    stage: Mapped[str] = mapped_column(String(16), default="active")  # mfa (TOTP pending) active
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # absolute expiry
+
+
+class SignInFailure(Base):
+    """One failed sign-in, keyed by the HMAC of "user:<name>" or "ip:<address>" (no clear
+    text): the rate limiter counts them over a sliding window, across workers."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_key_at", "key_hash", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class IdempotencyRecord(Base):
+    """The stored response of a POST made with an Idempotency-Key (per principal)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("principal", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal: Mapped[str] = mapped_column(String(64))  # "user:12", "borrower:7"
+    key: Mapped[str] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))  # sha256 of method, path and body
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)

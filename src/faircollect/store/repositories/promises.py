@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from faircollect import clock
@@ -14,7 +14,18 @@ from faircollect.money import CurrencyMismatch, Money
 from ..scope import Scope, scoped
 from ..tables import Loan, PromiseToPay
 
-__all__ = ["NewPromise", "add", "amount", "get", "list_for_loan", "open_due_by", "resolve"]
+__all__ = [
+    "NewPromise",
+    "add",
+    "amount",
+    "broken_counts",
+    "for_loan_locked",
+    "get",
+    "list_for_loan",
+    "loans_with_open_due_before",
+    "open_due_by",
+    "resolve",
+]
 
 STATUSES = frozenset({"open", "kept", "broken", "cancelled"})
 
@@ -85,3 +96,39 @@ def resolve(
 
 def amount(promise: PromiseToPay) -> Money:
     return Money(promise.amount_minor, promise.currency)
+
+
+def for_loan_locked(session: Session, loan_id: int) -> list[PromiseToPay]:
+    """Every promise of a loan but cancelled ones, by due date, locked for update (the caller
+    holds the loan's lock: kept/broken are decided under it)."""
+    stmt = (
+        select(PromiseToPay)
+        .where(PromiseToPay.loan_id == loan_id, PromiseToPay.status != "cancelled")
+        .order_by(PromiseToPay.due_on, PromiseToPay.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(stmt))
+
+
+def loans_with_open_due_before(session: Session, day: date, *, scope: Scope) -> list[int]:
+    """Ids of loans with an open promise due before `day` (the daily reconcile)."""
+    stmt = select(PromiseToPay.loan_id).where(
+        PromiseToPay.status == "open", PromiseToPay.due_on < day
+    )
+    stmt = scoped(stmt, PromiseToPay, scope).distinct().order_by(PromiseToPay.loan_id)
+    return [int(x) for x in session.scalars(stmt)]
+
+
+def broken_counts(
+    session: Session, *, since: date, until: date | None = None, scope: Scope
+) -> dict[int, int]:
+    """Broken promises per loan id, for promises due in [since, until] (the strategy reads
+    "promises broken in the last N days")."""
+    stmt = select(PromiseToPay.loan_id, func.count()).where(
+        PromiseToPay.status == "broken", PromiseToPay.due_on >= since
+    )
+    if until is not None:
+        stmt = stmt.where(PromiseToPay.due_on <= until)
+    stmt = scoped(stmt, PromiseToPay, scope).group_by(PromiseToPay.loan_id)
+    return {int(lid): int(n) for lid, n in session.execute(stmt)}

@@ -1,0 +1,44 @@
+"""CLI: `faircollect serve [--host 127.0.0.1] [--port 8000]` - migrate the database to the
+latest schema, then serve the web app with Uvicorn (faircollect.web.server).
+
+On a loopback host outside production, cookies are not marked Secure (browsers would not
+send them back over plain http://127.0.0.1) unless FAIRCOLLECT_COOKIE_SECURE=1 or
+--secure-cookies says otherwise. Anywhere else, put the app behind HTTPS.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from faircollect.config import load_settings
+from faircollect.store.db import current_revision, upgrade
+
+
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+    port: int = typer.Option(8000, "--port", min=0, max=65535),
+    secure_cookies: bool | None = typer.Option(
+        None,
+        "--secure-cookies/--insecure-cookies",
+        help="mark cookies Secure (default: yes, except on a loopback host outside production)",
+    ),
+) -> None:
+    """Upgrade the database, then serve the web app (staff pages, JSON API under /api/v1)."""
+    from faircollect.web import server
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    web = server.web_settings_for(settings, host, secure_cookies)
+    shown = f"[{host}]" if ":" in host else host
+    cookies = "Secure" if web.cookie_secure else "not Secure: local development"
+    typer.echo(
+        f"database at revision {current_revision(settings.database_url)}; "
+        f"serving on http://{shown}:{port}/ (cookies {cookies})",
+        err=True,
+    )
+    server.run(web, host=host, port=port)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    app.command("serve")(serve_command)

@@ -1,0 +1,19 @@
+"""The JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json). One module per area, each
+with an APIRouter named `router`; `routers()` lists them for create_app."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["PREFIX", "routers"]
+
+PREFIX = "/api/v1"
+
+
+def routers() -> list[APIRouter]:
+    from . import contacts, health, inbound, loans, me, messages, payments, rules
+
+    return [
+        health.router, me.router, loans.router, rules.router,
+        contacts.router, messages.router, payments.router, inbound.router,
+    ]  # fmt: skip

@@ -1,0 +1,235 @@
+"""The authorization matrix: EVERY route of the app x every role (and anonymous) x own /
+other creditor, against the explicit expectation table below. A route without an entry (or
+an entry without a route) fails the test: add yours when you add a route (docs/web.md).
+
+Every signed-in principal is a user assigned to creditor A only; "own" requests address A's
+data, "other" requests B's. Unsafe requests carry a valid CSRF token, so what is tested is
+the policy. The same run feeds the PII scan: no response to anybody shows a borrower's full
+phone number, id number, name or e-mail (no route reveals PII yet; a future reveal route goes
+in REVEALS and is then allowed to show it to roles with the "pii.reveal" permission only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+import pytest
+from fastapi import FastAPI
+
+from faircollect import clock
+from faircollect.store.db import Database
+from faircollect.web.auth import sessions
+from faircollect.web.auth.policy import ROLES, permissions_of
+from faircollect.web.settings import WebSettings
+
+from .conftest import BASE_URL, TestClient, World
+from .helpers import form_csrf
+
+ANON = "anonymous"
+PRINCIPALS = (ANON, *ROLES)
+STAFF = ROLES
+
+SCENARIO = {"pack": "CN", "now": "2026-03-04T10:00:00+08:00", "action": {"channel": "sms"}}
+
+
+def every(status: int, **overrides: int) -> dict[str, int]:
+    """The same status for every principal, with exceptions (``anonymous=401``)."""
+    out = dict.fromkeys(PRINCIPALS, status)
+    out.update(overrides)
+    return out
+
+
+class Case(NamedTuple):
+    # (world, creditor code, principal) -> keyword arguments of client.request: url, json, data
+    request: Callable[[World, str, str], dict[str, Any]]
+    own: Mapping[str, int]
+    # expected statuses for the other creditor's data; None for routes that read no
+    # tenant data (their policy must say tenant=False)
+    other: Mapping[str, int] | None = None
+
+
+def get(url: str) -> Callable[[World, str, str], dict[str, Any]]:
+    return lambda w, code, who: {"url": url}
+
+
+def loan_url(w: World, code: str, who: str) -> dict[str, Any]:
+    return {"url": f"/api/v1/loans/{w.tenant(code).loan_ref}"}
+
+
+# ------------------------------------------------------------------------------------------
+# THE TABLE: (method, route path) -> expected status per principal
+# ------------------------------------------------------------------------------------------
+MATRIX: dict[tuple[str, str], Case] = {
+    # JSON API
+    ("GET", "/api/v1/health"): Case(get("/api/v1/health"), every(200)),
+    ("GET", "/api/v1/openapi.json"): Case(get("/api/v1/openapi.json"), every(200)),
+    ("GET", "/api/v1/me"): Case(get("/api/v1/me"), every(200, anonymous=401)),
+    ("GET", "/api/v1/loans/{loan_ref}"): Case(
+        loan_url, own=every(200, anonymous=401), other=every(404, anonymous=401)
+    ),
+    ("POST", "/api/v1/rules/check"): Case(
+        lambda w, c, who: {"url": "/api/v1/rules/check", "json": SCENARIO},
+        every(200, anonymous=401),
+    ),
+    # staff pages (anonymous visitors are sent to the sign-in page)
+    ("GET", "/"): Case(get("/"), every(200, anonymous=303)),
+    ("GET", "/account/totp"): Case(get("/account/totp"), every(200, anonymous=303)),
+    ("POST", "/account/totp"): Case(
+        # a forged enrolment form: staff are sent back to the enrolment page
+        lambda w, c, who: {
+            "url": "/account/totp",
+            "data": {"secret": "JBSWY3DPEHPK3PXP", "secret_mac": "0" * 64, "code": "123456"},
+        },
+        every(303),
+    ),
+    # sign-in, sign-out, language
+    ("GET", "/sign-in"): Case(get("/sign-in"), every(303, anonymous=200)),
+    ("POST", "/sign-in"): Case(
+        lambda w, c, who: {
+            "url": "/sign-in",
+            "data": {"username": f"nobody-{who}", "password": "wrong pw"},
+        },
+        every(400),
+    ),
+    ("GET", "/sign-in/totp"): Case(get("/sign-in/totp"), every(303)),
+    ("POST", "/sign-in/totp"): Case(
+        lambda w, c, who: {"url": "/sign-in/totp", "data": {"code": "123456"}}, every(303)
+    ),
+    ("POST", "/sign-out"): Case(lambda w, c, who: {"url": "/sign-out", "data": {}}, every(303)),
+    ("POST", "/lang"): Case(
+        lambda w, c, who: {"url": "/lang", "data": {"locale": "en", "next": "/"}}, every(303)
+    ),
+    # static files
+    ("GET", "/static/{path}"): Case(get("/static/css/app.css"), every(200)),
+    ("GET", "/vendor/plotly.min.js"): Case(get("/vendor/plotly.min.js"), every(200)),
+}
+
+#: routes allowed to show unmasked PII to roles with the "pii.reveal" permission
+REVEALS: frozenset[tuple[str, str]] = frozenset()
+
+
+class Outcome(NamedTuple):
+    route: tuple[str, str]
+    principal: str
+    side: str
+    expected: int
+    status: int
+    body: str
+
+
+def _run(
+    app: FastAPI,
+    db: Database,
+    web_settings: WebSettings,
+    world: World,
+    add_user: Callable[..., int],
+) -> Iterator[Outcome]:
+    vault = app.state.web.vault
+    users = {role: add_user(f"matrix.{role.replace('_', '')}", role, ("A",)) for role in ROLES}
+    c = TestClient(app, base_url=BASE_URL, follow_redirects=False)
+    for route, case in MATRIX.items():
+        method = route[0]
+        sides = [("own", "A", case.own)]
+        if case.other is not None:
+            sides.append(("other", "B", case.other))
+        static = route[1].startswith(("/static/", "/vendor/"))  # files, not data
+        for side, code, expected in sides:
+            for principal in PRINCIPALS:
+                c.cookies.clear()
+                if principal == ANON:
+                    token = form_csrf(c.get("/sign-in").text)  # pre-session binding
+                else:
+                    with db.transaction() as s:
+                        sid = sessions.start(
+                            s, vault, web_settings, now=clock.now(), user_id=users[principal]
+                        )
+                    c.cookies.set(web_settings.session_cookie, sid)
+                    token = sessions.csrf_token(vault, "session", sid)
+                kwargs = case.request(world, code, principal)
+                r = c.request(method, headers={"X-CSRF-Token": token}, **kwargs)
+                body = "" if static else r.text
+                headers = "\n".join(f"{k}: {v}" for k, v in r.headers.items())
+                yield Outcome(
+                    route,
+                    principal,
+                    side,
+                    expected[principal],
+                    r.status_code,
+                    body + "\n" + headers,
+                )
+    c.close()
+
+
+def test_every_route_has_an_entry(app: FastAPI) -> None:
+    routes = set(app.state.web.policies)
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing, f"routes without an entry in MATRIX (add them): {missing}"
+    assert not stale, f"MATRIX entries for routes that do not exist: {stale}"
+    for key, case in MATRIX.items():
+        policy = app.state.web.policies[key]
+        assert (case.other is not None) == policy.tenant, (
+            f"{key}: give `other` expectations exactly when the policy is tenant-scoped"
+        )
+        assert set(case.own) == set(PRINCIPALS)
+        assert case.other is None or set(case.other) == set(PRINCIPALS)
+
+
+def test_authorization_matrix(
+    app: FastAPI,
+    db: Database,
+    web_settings: WebSettings,
+    world: World,
+    add_user: Callable[..., int],
+) -> None:
+    wrong = [
+        f"{o.route[0]} {o.route[1]} as {o.principal} ({o.side} creditor): "
+        f"expected {o.expected}, got {o.status}"
+        for o in _run(app, db, web_settings, world, add_user)
+        if o.status != o.expected
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def _pii_strings(world: World) -> list[str]:
+    out = []
+    for t in (world.a, world.b):
+        p = t.pii
+        out += [
+            p.phone,
+            p.phone_e164,
+            p.id_number,
+            p.name,
+            p.email,
+            f"{p.phone[:3]} {p.phone[3:7]} {p.phone[7:]}",
+            f"{p.phone[:3]}-{p.phone[3:7]}-{p.phone[7:]}",
+        ]
+    return out
+
+
+def test_no_response_shows_unmasked_pii(
+    app: FastAPI,
+    db: Database,
+    web_settings: WebSettings,
+    world: World,
+    add_user: Callable[..., int],
+) -> None:
+    secrets = _pii_strings(world)
+    seen_masked = False
+    leaks = []
+    for o in _run(app, db, web_settings, world, add_user):
+        seen_masked |= "138****5678" in o.body
+        if o.route in REVEALS and "pii.reveal" in permissions_of(o.principal):
+            continue
+        for s in secrets:
+            if s in o.body:
+                leaks.append(f"{o.route} as {o.principal} ({o.side}): shows {s[:3]}...")
+    assert seen_masked, "the scan must see the masked phone somewhere (or it scans nothing)"
+    assert not leaks, "\n".join(leaks)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_scan_would_catch_a_leak(world: World) -> None:
+    body = f'{{"phone": "{world.a.pii.phone}"}}'
+    assert any(s in body for s in _pii_strings(world))

@@ -46,6 +46,7 @@ __all__ = [
     "InstallmentState",
     "LoanState",
     "Payment",
+    "PaymentAllocation",
     "RowsReplay",
     "bucket_for",
     "replay",
@@ -69,6 +70,17 @@ class Payment(NamedTuple):
     amount: Money
 
 
+class PaymentAllocation(NamedTuple):
+    """How one payment was applied (minor units): the four components plus what was left over
+    (overpayment). A payment dated after `as_of` is not applied (all zero)."""
+
+    fee: int
+    penalty: int
+    interest: int
+    principal: int
+    unapplied: int
+
+
 class RowsReplay(NamedTuple):
     """Result of `replay_rows` (integer minor units)."""
 
@@ -82,6 +94,8 @@ class RowsReplay(NamedTuple):
     outstanding_principal_minor: int
     owed_by_installment: tuple[ComponentAmounts, ...]  # still owed, schedule order
     settled_on: tuple[date | None, ...]  # day each installment was settled by a payment
+    # per payment, in the order the payments were given to `replay_rows`
+    payment_allocations: tuple[PaymentAllocation, ...] = ()
 
 
 class InstallmentState(NamedTuple):
@@ -150,9 +164,10 @@ def replay_rows(
     mode = waterfall.mode
     as_of_ord = as_of.toordinal()
     dated = sorted(
-        ((_as_local_date(at, tz).toordinal(), amt) for at, amt in payments),
+        ((_as_local_date(at, tz).toordinal(), amt, k) for k, (at, amt) in enumerate(payments)),
         key=lambda p: p[0],
     )
+    applied = [PaymentAllocation(0, 0, 0, 0, 0)] * len(dated)
     n = len(rows)
     due = [r[1].toordinal() for r in rows]
     owed = [[0, 0, r[3], r[2]] for r in rows]  # fee, penalty, interest, principal
@@ -187,9 +202,10 @@ def replay_rows(
 
     unapplied = 0
     total_in = 0
-    for day, amount in dated:
+    for day, amount, k in dated:
         if day > as_of_ord:
             break
+        parts = [0, 0, 0, 0]
         if amount < 0:
             raise ValueError("a payment amount cannot be negative")
         total_in += amount
@@ -199,6 +215,7 @@ def replay_rows(
         allocs, left = allocate_minor(amount, [owed[i] for i in idx_due], order, mode)
         for pos, c, a in allocs:
             paid[idx_due[pos]][c] += a
+            parts[c] += a
         if left:
             idx_future = [i for i in range(n) if due[i] > day and any(owed[i])]
             allocs, left = allocate_minor(
@@ -206,7 +223,9 @@ def replay_rows(
             )
             for pos, c, a in allocs:
                 paid[idx_future[pos]][c] += a
+                parts[c] += a
         unapplied += left
+        applied[k] = PaymentAllocation(parts[0], parts[1], parts[2], parts[3], left)
         for i in range(n):
             if settled[i] is None and not any(owed[i]) and any(paid[i]):
                 settled[i] = day
@@ -233,6 +252,7 @@ def replay_rows(
         outstanding_principal_minor=out_principal,
         owed_by_installment=tuple(ComponentAmounts(*o) for o in owed),
         settled_on=tuple(None if s is None else date.fromordinal(s) for s in settled),
+        payment_allocations=tuple(applied),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .tables import Base, Borrower, ContactPoint, User
+from .tables import Base, Borrower, ContactPoint, InboundMessage, OutboxMessage, User
 
 __all__ = [
     "ENCRYPTED_TABLES",
@@ -55,6 +55,11 @@ BORROWER_ADDRESS = field("borrowers", "address_enc")
 CONTACT_POINT_VALUE = field("contact_points", "value_enc")
 CONTACT_POINT_HOLDER_NAME = field("contact_points", "holder_name_enc")
 USER_TOTP_SECRET = field("users", "totp_secret_enc")
+OUTBOX_RECIPIENT = field("outbox_messages", "recipient_enc")
+OUTBOX_SUBJECT = field("outbox_messages", "subject_enc")
+OUTBOX_BODY = field("outbox_messages", "body_enc")
+INBOUND_SENDER = field("inbound_messages", "sender_enc")
+INBOUND_BODY = field("inbound_messages", "body_enc")
 
 ENCRYPTED_TABLES: tuple[EncryptedTable, ...] = (
     EncryptedTable(
@@ -75,4 +80,19 @@ ENCRYPTED_TABLES: tuple[EncryptedTable, ...] = (
         ),
     ),
     EncryptedTable(User, (_col("users", "totp_secret_enc"),)),
+    EncryptedTable(
+        OutboxMessage,
+        (
+            _col("outbox_messages", "recipient_enc"),
+            _col("outbox_messages", "subject_enc"),
+            _col("outbox_messages", "body_enc"),
+        ),
+    ),
+    EncryptedTable(
+        InboundMessage,
+        (
+            _col("inbound_messages", "sender_enc", "sender_bidx", None),
+            _col("inbound_messages", "body_enc"),
+        ),
+    ),
 )

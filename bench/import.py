@@ -1,0 +1,87 @@
+"""Import benchmark: generate N loans (default 1,000,000) into a temp dir, import them into a
+fresh SQLite database, print one JSON line:
+
+    {"loans": N, "seconds": ..., "loans_per_s": ..., "generate_seconds": ..., "rows": {...},
+     "stages": {...}}
+
+`seconds` covers the whole import (read, validate, derive, insert, commit, checkpoint), not the
+generation. `stages` breaks it down (see faircollect.portfolio.importer). Options:
+--loans N, --seed S, --keep DIR (keep the files and database there), --profile FILE (cProfile
+stats of the import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from datetime import time as dtime
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--loans", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--keep", type=Path, default=None)
+    ap.add_argument("--profile", type=Path, default=None)
+    args = ap.parse_args(argv)
+
+    from faircollect.portfolio.generator import generate_portfolio
+    from faircollect.portfolio.importer import import_portfolio
+    from faircollect.store.db import Database, upgrade
+    from faircollect.vault import Vault
+
+    as_of = date(2026, 3, 4)
+    now = datetime.combine(as_of, dtime(12, 0), UTC)
+    with tempfile.TemporaryDirectory(prefix="faircollect-bench-") as tmp:
+        base = args.keep or Path(tmp)
+        base.mkdir(parents=True, exist_ok=True)
+        folder = base / "portfolio"
+        t0 = time.perf_counter()
+        generate_portfolio(folder, accounts=args.loans, seed=args.seed, as_of=as_of)
+        gen_s = time.perf_counter() - t0
+        db_path = base / "bench.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{db_path}"
+        upgrade(url)
+        db = Database(url)
+        vault = Vault(["bench-master-key-0123456789abcdefghijklmnop"])
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        t1 = time.perf_counter()
+        result = import_portfolio(db, folder, vault=vault, today=as_of, now=now)
+        seconds = time.perf_counter() - t1
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(str(args.profile))
+        db.dispose()
+        if not result.ok:
+            for issue in result.issues[:20]:
+                print(issue.format(), file=sys.stderr)
+            return 1
+        print(
+            json.dumps(
+                {
+                    "loans": args.loans,
+                    "seconds": round(seconds, 2),
+                    "loans_per_s": round(args.loans / seconds),
+                    "generate_seconds": round(gen_s, 2),
+                    "rows": result.inserted,
+                    "stages": {k: round(v, 2) for k, v in result.timings.items()},
+                }
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,857 @@
+"""Validate a portfolio folder completely before anything is written.
+
+Every file is read in full and every problem is reported as `file:line:column: column: reason`
+(see issues.py): cell syntax and types (schema.py / fastpath.py), rules across cells (fee below
+principal, first due date after origination, nothing in the future), duplicates within a file,
+references between files and to what is already stored, and conflicts with stored facts that
+cannot change (a re-imported loan with another principal, a payment with another amount...).
+
+The result is either the issues, or a `Plan`: what is new, what is already stored (identical
+rows are skipped: re-imports are idempotent) and what changes (borrower contact data).
+Cascades are suppressed: a payment of a loan whose own row is invalid is not reported again as
+"unknown loan_ref".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from faircollect.clock import SHANGHAI
+from faircollect.domain.loan import MAX_TERM_MONTHS
+from faircollect.money import Money, exponent, is_currency
+from faircollect.store.repositories.imports import (
+    ExistingBorrower,
+    ExistingContact,
+    ExistingCreditor,
+    ExistingLoan,
+    ExistingPayment,
+)
+from faircollect.vault import Vault
+
+from . import fastpath, schema
+from .columns import TableCheck
+from .issues import CellError, Issue
+from .reader import RawTable, read_table
+
+__all__ = [
+    "EMPTY_LOOKUP",
+    "FileChecks",
+    "Lookup",
+    "Plan",
+    "Validation",
+    "check_against",
+    "check_files",
+    "validate",
+]
+
+REF = r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}"
+FAST_LOCALES = ("en", "en_GB", "en_US", "zh", "zh_CN", "zh_HK", "zh_TW")
+FAST_CURRENCIES = ("CNY", "EUR", "GBP", "HKD", "USD")
+
+
+class Lookup(Protocol):
+    """What is already stored (bound to the import's transaction)."""
+
+    def creditors(self, codes: Iterable[str]) -> dict[str, ExistingCreditor]: ...
+    def borrowers(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], ExistingBorrower]: ...
+    def borrowers_by_ref(self, refs: Iterable[str]) -> dict[str, list[ExistingBorrower]]: ...
+    def loans(self, refs: Iterable[str]) -> dict[str, ExistingLoan]: ...
+    def payments(self, refs: Iterable[str]) -> dict[str, ExistingPayment]: ...
+    def contacts(self, refs: Iterable[str]) -> dict[str, ExistingContact]: ...
+    def contact_point_keys(self, borrower_ids: Iterable[int]) -> set[tuple[int, str, str, str]]: ...
+
+
+class _EmptyLookup:
+    def creditors(self, codes: Iterable[str]) -> dict[str, ExistingCreditor]:
+        return {}
+
+    def borrowers(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ExistingBorrower]:
+        return {}
+
+    def borrowers_by_ref(self, refs: Iterable[str]) -> dict[str, list[ExistingBorrower]]:
+        return {}
+
+    def loans(self, refs: Iterable[str]) -> dict[str, ExistingLoan]:
+        return {}
+
+    def payments(self, refs: Iterable[str]) -> dict[str, ExistingPayment]:
+        return {}
+
+    def contacts(self, refs: Iterable[str]) -> dict[str, ExistingContact]:
+        return {}
+
+    def contact_point_keys(self, borrower_ids: Iterable[int]) -> set[tuple[int, str, str, str]]:
+        return set()
+
+
+EMPTY_LOOKUP: Lookup = _EmptyLookup()
+
+
+@dataclass
+class Plan:
+    """What the loader writes. Row numbers index the validated tables' columns."""
+
+    creditors_new: dict[str, str] = field(default_factory=dict)  # code -> currency
+    creditors: dict[str, ExistingCreditor] = field(default_factory=dict)
+    borrowers_new: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # existing borrower id -> changed columns {"phone": "+86...", "region": ...}
+    borrowers_changed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    borrowers_existing: dict[tuple[str, str], ExistingBorrower] = field(default_factory=dict)
+    loans_new: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    loans_existing: dict[str, ExistingLoan] = field(default_factory=dict)
+    payments_new: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    payment_amounts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    contacts_new: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # contact_points.csv rows to add: (row, owner key (creditor code, borrower ref))
+    points_new: list[tuple[int, tuple[str, str]]] = field(default_factory=list)
+    points_existing: set[tuple[int, str, str, str]] = field(default_factory=set)
+    skipped: dict[str, int] = field(default_factory=dict)  # already stored, identical
+
+    def is_empty(self) -> bool:
+        return not (
+            self.creditors_new
+            or len(self.borrowers_new)
+            or self.borrowers_changed
+            or len(self.loans_new)
+            or len(self.payments_new)
+            or len(self.contacts_new)
+            or self.points_new
+        )
+
+
+@dataclass
+class Validation:
+    issues: list[Issue]
+    tables: dict[str, TableCheck]
+    raw: dict[str, RawTable]
+    plan: Plan
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    @property
+    def digest(self) -> str:
+        import hashlib
+
+        h = hashlib.sha256()
+        for name, raw in sorted(self.raw.items()):
+            h.update(f"{name}:{raw.digest}\n".encode())
+        return h.hexdigest()
+
+    def values(self, file: str, column: str) -> Any:
+        return self.tables[file].values[column]
+
+
+def _e(en: str, zh: str) -> CellError:
+    return CellError(en, zh)
+
+
+def _ref(t: TableCheck, column: str) -> list[str | None]:
+    return t.strings(column, lambda a: fastpath.matches(a, REF), schema.check_ref)
+
+
+def _duplicates(t: TableCheck, key: tuple[str, ...], report_column: str) -> None:
+    """Report rows whose key repeats an earlier row of the same file."""
+    ok = t.ok(*key)
+    cols = [t.values[c] for c in key]
+    keys = [tuple(c[i] for c in cols) for i in range(t.n)] if len(key) > 1 else cols[0]
+    sel = [keys[i] for i in np.flatnonzero(ok)]
+    if len(set(sel)) == len(sel):
+        return
+    first: dict[Any, int] = {}
+    for i in np.flatnonzero(ok):
+        k = keys[i]
+        j = first.setdefault(k, int(i))
+        if j != i:
+            line = int(t.raw.lines[j])
+            label = "/".join(str(x) for x in k) if isinstance(k, tuple) else str(k)
+            t.report(
+                int(i),
+                report_column,
+                _e(
+                    f"duplicate {'/'.join(key)} {label} (first on line {line})",
+                    f"重复的 {'/'.join(key)} {label}（首次出现在第 {line} 行）",
+                ),
+            )
+
+
+# ---------------------------------------------------------------------------------------
+# per-file cell checks
+# ---------------------------------------------------------------------------------------
+def _check_borrowers(t: TableCheck) -> None:
+    _ref(t, "borrower_ref")
+    _ref(t, "creditor")
+    t.strings("name", lambda a: fastpath.texts(a, schema.MAX_NAME), schema.check_name)
+    t.strings("id_number", fastpath.id_numbers, schema.check_id_number)
+    phones = t.phones("phone")
+    t.strings("email", fastpath.emails, schema.check_email)
+    t.strings("address", lambda a: fastpath.texts(a, schema.MAX_ADDRESS), schema.check_address)
+    t.strings("region", lambda a: fastpath.texts(a, schema.MAX_TEXT), schema.check_short_text, "")
+    zones = t.strings(
+        "timezone", lambda a: fastpath.choices(a, fastpath.timezone_names()), schema.check_timezone
+    )
+    t.strings(
+        "locale",
+        lambda a: fastpath.choices(a, FAST_LOCALES),
+        schema.check_locale,
+        schema.DEFAULT_LOCALE,
+    )
+    # no time zone given: it must follow from the phone number
+    need = t.ok("timezone") & t.ok("phone")
+    cn_mobile = fastpath.phones(t.raw.columns["phone"])[0] if t.n else np.zeros(0, bool)
+    for i in np.flatnonzero(need):
+        if zones[i] is not None or cn_mobile[i]:
+            continue
+        phone = phones[i]
+        if phone is None:
+            t.report(
+                int(i),
+                "timezone",
+                _e("is required when there is no phone number", "没有电话号码时必须填写时区"),
+            )
+        elif not schema.phone_zones(phone):
+            t.report(
+                int(i),
+                "timezone",
+                _e(
+                    "cannot be derived from the phone number: give a time zone",
+                    "无法从电话号码推断时区：请填写时区",
+                ),
+            )
+    _duplicates(t, ("creditor", "borrower_ref"), "borrower_ref")
+
+
+def _exponents(currencies: list[str | None]) -> np.ndarray:
+    cache: dict[str | None, int] = {}
+    out = np.empty(len(currencies), dtype=np.int64)
+    for i, c in enumerate(currencies):
+        e = cache.get(c)
+        if e is None:
+            e = cache[c] = exponent(c) if c is not None and is_currency(c) else -1
+        out[i] = e
+    return out
+
+
+def _check_loans(t: TableCheck, today: date) -> None:
+    _ref(t, "loan_ref")
+    _ref(t, "borrower_ref")
+    _ref(t, "creditor")
+    t.strings("product", lambda a: fastpath.texts(a, schema.MAX_TEXT), schema.check_short_text, "")
+    currencies = t.strings(
+        "currency", lambda a: fastpath.choices(a, FAST_CURRENCIES), schema.check_currency
+    )
+    places = _exponents(currencies)
+    places[~t.ok("currency")] = -1
+    principal = t.amounts("principal", places, currencies)
+    fee = t.amounts("fee", places, currencies)
+    t.decimals("apr")
+    originated = t.dates("originated_on")
+    t.ints("term_months", 1, MAX_TERM_MONTHS, schema.check_term_months)
+    t.strings("repayment", lambda a: fastpath.choices(a, schema.REPAYMENTS), schema.check_repayment)
+    first_due = t.dates("first_due_on")
+
+    p_ok = t.ok("principal")
+    t.report_many(
+        p_ok & (principal <= 0),
+        "principal",
+        lambda i: schema.must_be_positive(t.text("principal", i)),
+    )
+    f_ok = t.ok("fee")
+    t.report_many(f_ok & (fee < 0), "fee", lambda i: schema.must_not_be_negative(t.text("fee", i)))
+    both = t.ok("fee", "principal", "currency") & (fee >= principal) & (fee > 0)
+    t.report_many(
+        both,
+        "fee",
+        lambda i: _e(
+            f"fee {t.text('fee', i)} must be less than the principal {t.text('principal', i)}",
+            f"费用 {t.text('fee', i)} 必须小于本金 {t.text('principal', i)}",
+        ),
+    )
+    o_ok = t.ok("originated_on")
+    limit = np.datetime64(today, "D")
+    t.report_many(
+        o_ok & (originated > limit),
+        "originated_on",
+        lambda i: schema.in_future(t.text("originated_on", i), today.isoformat()),
+    )
+    has_first = t.ok("first_due_on", "originated_on") & ~np.isnat(first_due)
+    t.report_many(
+        has_first & (first_due <= originated),
+        "first_due_on",
+        lambda i: _e(
+            f"first_due_on {t.text('first_due_on', i)} must be after originated_on "
+            f"{t.text('originated_on', i)}",
+            f"首个还款日 {t.text('first_due_on', i)} 必须晚于放款日 {t.text('originated_on', i)}",
+        ),
+    )
+    _duplicates(t, ("loan_ref",), "loan_ref")
+
+
+def _check_payments(t: TableCheck, now: datetime) -> None:
+    _ref(t, "payment_ref")
+    _ref(t, "loan_ref")
+    paid_at = t.datetimes("paid_at")
+    t.strings("channel", lambda a: fastpath.texts(a, schema.MAX_TEXT), schema.check_short_text, "")
+    _future(t, "paid_at", paid_at, now)
+    _duplicates(t, ("payment_ref",), "payment_ref")
+
+
+def _future(t: TableCheck, column: str, values: np.ndarray, now: datetime) -> None:
+    limit = np.datetime64(now.astimezone(UTC).replace(tzinfo=None), "us")
+    stamp = now.astimezone(UTC).isoformat(timespec="seconds")
+    t.report_many(
+        t.ok(column) & (values > limit),
+        column,
+        lambda i: schema.in_future(t.text(column, i), stamp),
+    )
+
+
+def _check_contacts(t: TableCheck, now: datetime) -> None:
+    _ref(t, "contact_ref")
+    _ref(t, "loan_ref")
+    at = t.datetimes("at")
+    t.strings("channel", lambda a: fastpath.choices(a, schema.CHANNELS), schema.check_channel)
+    t.strings("party", lambda a: fastpath.choices(a, schema.PARTIES), schema.check_party)
+    t.strings("outcome", lambda a: fastpath.choices(a, schema.OUTCOMES), schema.check_outcome)
+    t.strings(
+        "initiated_by",
+        lambda a: fastpath.choices(a, schema.INITIATED_BY),
+        schema.check_initiated_by,
+    )
+    t.strings("collector", lambda a: fastpath.texts(a, schema.MAX_TEXT), schema.check_short_text)
+    _future(t, "at", at, now)
+    _duplicates(t, ("contact_ref",), "contact_ref")
+
+
+def _check_points(t: TableCheck) -> None:
+    _ref(t, "borrower_ref")
+    kinds = t.strings(
+        "kind", lambda a: fastpath.choices(a, schema.CONTACT_KINDS), schema.check_contact_kind
+    )
+    t.strings("party", lambda a: fastpath.choices(a, schema.PARTIES), schema.check_party)
+    t.strings("source", lambda a: fastpath.choices(a, schema.SOURCES), schema.check_source)
+    # the value's grammar depends on the kind
+    arr = t.raw.columns["value"]
+    blank = t.blank("value")
+    values: list[str | None] = arr.to_pylist()
+    t.cell_ok["value"] = ~t.raw.bad["value"] & ~blank
+    for i in np.flatnonzero(blank & ~t.raw.bad["value"]):
+        t.report(int(i), "value", _e("is required (the cell is blank)", "必填（单元格为空）"))
+    k_ok = t.ok("kind")
+    todo = t.ok("value") & k_ok
+    kind_arr = np.array([k or "" for k in kinds], dtype=object)
+    if t.n:
+        phone_ok, e164 = fastpath.phones(arr)
+        e164_list = e164.to_pylist()
+        email_ok = fastpath.emails(arr)
+        addr_ok = fastpath.texts(arr, schema.MAX_ADDRESS)
+        app_ok = fastpath.texts(arr, schema.MAX_TEXT)
+    else:
+        phone_ok = email_ok = addr_ok = app_ok = np.zeros(0, bool)
+        e164_list = []
+    scalars = {
+        "phone": (phone_ok, schema.check_phone),
+        "email": (email_ok, schema.check_email),
+        "address": (addr_ok, schema.check_address),
+        "app": (app_ok, schema.check_short_text),
+    }
+    for kind, (fast_ok, scalar) in scalars.items():
+        sel = todo & (kind_arr == kind)
+        if kind == "phone":
+            for i in np.flatnonzero(sel & fast_ok):
+                values[i] = e164_list[i]
+        for i in np.flatnonzero(sel & ~fast_ok):
+            r = scalar(str(values[i]))
+            if isinstance(r, CellError):
+                t.report(int(i), "value", r)
+            else:
+                values[i] = r
+    t.cell_ok["value"] &= k_ok
+    t.values["value"] = values
+    _duplicates(t, ("borrower_ref", "kind", "value", "party"), "value")
+
+
+# ---------------------------------------------------------------------------------------
+# across files and against the database
+# ---------------------------------------------------------------------------------------
+def _fmt_amount(minor: int, currency: str) -> str:
+    return Money(minor, currency).amount_str()
+
+
+def _conflict(t: TableCheck, row: int, column: str, what: str, stored: Any, given: Any) -> None:
+    t.report(
+        row,
+        column,
+        _e(
+            f"{what} was already imported with {column} {stored}; this file says {given} "
+            "(imported facts cannot change)",
+            f"{what} 已导入，{column} 为 {stored}；本文件为 {given}（已导入的事实不可更改）",
+        ),
+    )
+
+
+@dataclass
+class FileChecks:
+    """Every file read and checked on its own (no database)."""
+
+    raw: dict[str, RawTable]
+    tables: dict[str, TableCheck]
+    issues: list[Issue]  # structural issues (missing files, headers, bytes, field counts)
+
+    @property
+    def usable(self) -> bool:
+        return all(r.usable for r in self.raw.values())
+
+
+def check_files(folder: Any, *, today: date, now: datetime) -> FileChecks:
+    """Read every file and check each one on its own (cells, rows, duplicates)."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    issues: list[Issue] = []
+    raws: dict[str, RawTable] = {}
+    for spec in schema.FILES:
+        raw, found = read_table(folder, spec)
+        raws[spec.name] = raw
+        issues.extend(found)
+    tables = {name: TableCheck(raw) for name, raw in raws.items()}
+    checks = {
+        "borrowers.csv": _check_borrowers,
+        "loans.csv": lambda t: _check_loans(t, today),
+        "payments.csv": lambda t: _check_payments(t, now),
+        "contacts.csv": lambda t: _check_contacts(t, now),
+        "contact_points.csv": _check_points,
+    }
+    for name, check in checks.items():
+        if raws[name].usable:
+            check(tables[name])
+    return FileChecks(raws, tables, issues)
+
+
+def check_against(
+    files: FileChecks, *, lookup: Lookup = EMPTY_LOOKUP, vault: Vault | None = None
+) -> Validation:
+    """References between files and to what is stored; the plan of what to write."""
+    plan = Plan()
+    t = files.tables
+    if files.usable:
+        _cross_check(
+            t["borrowers.csv"],
+            t["loans.csv"],
+            t["payments.csv"],
+            t["contacts.csv"],
+            t["contact_points.csv"],
+            plan,
+            lookup,
+            vault,
+        )
+    issues = list(files.issues)
+    for table in t.values():
+        issues.extend(table.issues)
+    order = {spec.name: i for i, spec in enumerate(schema.FILES)}
+    issues.sort(key=lambda i: (order.get(i.file, 99), i.line, i.column, i.error.en))
+    return Validation(issues, t, files.raw, plan)
+
+
+def validate(
+    folder: Any,
+    *,
+    lookup: Lookup = EMPTY_LOOKUP,
+    vault: Vault | None = None,
+    today: date,
+    now: datetime,
+) -> Validation:
+    """Read and check every file in `folder`; compare with what `lookup` finds stored."""
+    return check_against(check_files(folder, today=today, now=now), lookup=lookup, vault=vault)
+
+
+def _cross_check(
+    tb: TableCheck,
+    tl: TableCheck,
+    tp: TableCheck,
+    tc: TableCheck,
+    tq: TableCheck,
+    plan: Plan,
+    lookup: Lookup,
+    vault: Vault | None,
+) -> None:
+    b_ref, b_cred = tb.values["borrower_ref"], tb.values["creditor"]
+    l_ref, l_cred, l_bref = tl.values["loan_ref"], tl.values["creditor"], tl.values["borrower_ref"]
+    l_cur = tl.values["currency"]
+
+    # -- creditors -----------------------------------------------------------------------
+    codes = {c for c in b_cred if c} | {c for c in l_cred if c}
+    plan.creditors = lookup.creditors(codes)
+    for i in range(tl.n):
+        code, cur = l_cred[i], l_cur[i]
+        new = code and cur and code not in plan.creditors and code not in plan.creditors_new
+        if new and tl.ok("currency")[i]:
+            plan.creditors_new[code] = cur
+    for code in sorted(codes):
+        if code not in plan.creditors and code not in plan.creditors_new:
+            plan.creditors_new[code] = "CNY"
+
+    # -- borrowers -----------------------------------------------------------------------
+    b_ok = tb.ok("borrower_ref", "creditor")
+    b_keys = {(b_cred[i], b_ref[i]): int(i) for i in np.flatnonzero(b_ok)}
+    b_valid = tb.row_ok.copy()
+    l_keys = {(l_cred[i], l_bref[i]) for i in np.flatnonzero(tl.ok("creditor", "borrower_ref"))}
+    existing_b = lookup.borrowers(set(b_keys) | l_keys)
+    plan.borrowers_existing = existing_b
+    new_rows = []
+    for key, i in b_keys.items():
+        e = existing_b.get(key)
+        if e is None:
+            new_rows.append(i)
+        elif b_valid[i]:
+            _compare_borrower(tb, i, e, plan, vault)
+    plan.borrowers_new = np.array(sorted(new_rows), dtype=np.int64)
+
+    # -- loans -----------------------------------------------------------------------------
+    refs_needed = (
+        {r for r in l_ref if r}
+        | {r for r in tp.values["loan_ref"] if r}
+        | {r for r in tc.values["loan_ref"] if r}
+    )
+    existing_l = lookup.loans(refs_needed)
+    plan.loans_existing = existing_l
+    l_valid_cols = tl.ok("borrower_ref", "creditor")
+    new_loans = []
+    for i in range(tl.n):
+        ref = l_ref[i]
+        if ref is None:
+            continue
+        e = existing_l.get(ref)
+        key = (l_cred[i], l_bref[i])
+        if e is not None:
+            if tl.row_ok[i]:
+                _compare_loan(tl, i, e)
+            continue
+        new_loans.append(i)
+        # (a borrower row with errors is reported there: its loans are not reported again)
+        if l_valid_cols[i] and key not in b_keys and key not in existing_b:
+            tl.report(
+                i,
+                "borrower_ref",
+                _e(
+                    f"unknown borrower_ref {key[1]} for creditor {key[0]} (not in borrowers.csv "
+                    "and not imported before)",
+                    f"债权人 {key[0]} 下不存在借款人编号 {key[1]}"
+                    "（borrowers.csv 中没有，也未曾导入）",
+                ),
+            )
+    plan.loans_new = np.array(new_loans, dtype=np.int64)
+    plan.skipped["loans"] = tl.n - len(new_loans)
+
+    # loans by ref: (row in loans.csv or -1, currency, originated_on, valid)
+    l_index = {l_ref[i]: int(i) for i in np.flatnonzero(tl.ok("loan_ref"))}
+    originated = tl.values["originated_on"]
+
+    def loan_info(ref: str) -> tuple[str | None, np.datetime64 | None, bool]:
+        """(currency, originated_on, known) of a loan in the file or stored."""
+        i = l_index.get(ref)
+        if i is not None and ref not in existing_l:
+            if not tl.row_ok[i]:
+                return None, None, True  # known but invalid: no cascade
+            return l_cur[i], originated[i], True
+        e = existing_l.get(ref)
+        if e is not None:
+            return e.currency, np.datetime64(e.originated_on, "D"), True
+        return None, None, False
+
+    # -- payments --------------------------------------------------------------------------
+    _check_payment_refs(tp, loan_info, lookup, plan)
+    # -- contacts --------------------------------------------------------------------------
+    _check_contact_refs(tc, loan_info, lookup, plan)
+    # -- contact points ----------------------------------------------------------------------
+    _check_point_refs(tq, b_keys, b_valid, lookup, plan, vault)
+
+
+def _check_payment_refs(tp: TableCheck, loan_info: Any, lookup: Lookup, plan: Plan) -> None:
+    p_loan = tp.values["loan_ref"]
+    n = tp.n
+    places = np.full(n, -1, dtype=np.int64)
+    currencies: list[str | None] = [None] * n
+    orig = np.full(n, np.datetime64("NaT", "D"), dtype="datetime64[D]")
+    cache: dict[str, tuple[str | None, Any, bool]] = {}
+    lr_ok = tp.ok("loan_ref")
+    for i in np.flatnonzero(lr_ok):
+        ref = p_loan[i]
+        info = cache.get(ref)
+        if info is None:
+            info = cache[ref] = loan_info(ref)
+        cur, o, known = info
+        if not known:
+            tp.report(
+                int(i),
+                "loan_ref",
+                _e(
+                    f"unknown loan_ref {ref} (not in loans.csv and not imported before)",
+                    f"贷款编号 {ref} 不存在（loans.csv 中没有，也未曾导入）",
+                ),
+            )
+        elif cur is None:
+            tp.row_ok[i] = False
+        else:
+            currencies[i] = cur
+            places[i] = exponent(cur)
+            orig[i] = o
+    amounts = tp.amounts("amount", places, currencies)
+    a_ok = tp.ok("amount")
+    tp.report_many(
+        a_ok & (amounts <= 0), "amount", lambda i: schema.must_be_positive(tp.text("amount", i))
+    )
+    # a payment cannot precede the loan (local business date in Asia/Shanghai)
+    paid_at = tp.values["paid_at"]
+    check = tp.ok("paid_at") & ~np.isnat(orig)
+    if check.any():
+        local = _local_dates(paid_at, SHANGHAI)
+        tp.report_many(
+            check & (local < orig),
+            "paid_at",
+            lambda i: _e(
+                f'"{tp.text("paid_at", i)}" is before the loan was originated ({orig[i]})',
+                f'"{tp.text("paid_at", i)}" 早于放款日（{orig[i]}）',
+            ),
+        )
+    refs = tp.values["payment_ref"]
+    existing = lookup.payments({r for r in refs if r})
+    new_rows = []
+    for i in range(n):
+        ref = refs[i]
+        if ref is None:
+            continue
+        e = existing.get(ref)
+        if e is None:
+            new_rows.append(i)
+            continue
+        if not tp.row_ok[i]:
+            continue
+        what = f"payment {ref}"
+        if e.loan_ref != p_loan[i]:
+            _conflict(tp, i, "loan_ref", what, e.loan_ref, p_loan[i])
+        elif e.amount_minor != int(amounts[i]):
+            cur = currencies[i] or "CNY"
+            _conflict(
+                tp,
+                i,
+                "amount",
+                what,
+                _fmt_amount(e.amount_minor, cur),
+                _fmt_amount(int(amounts[i]), cur),
+            )
+        elif np.datetime64(e.paid_at.astimezone(UTC).replace(tzinfo=None), "us") != paid_at[i]:
+            _conflict(tp, i, "paid_at", what, e.paid_at.isoformat(), tp.text("paid_at", i))
+        elif (e.channel or "") != (tp.values["channel"][i] or ""):
+            _conflict(tp, i, "channel", what, e.channel, tp.values["channel"][i])
+    plan.payments_new = np.array(new_rows, dtype=np.int64)
+    plan.payment_amounts = amounts
+    plan.skipped["payments"] = n - len(new_rows)
+
+
+def _local_dates(instants: np.ndarray, tz: str) -> np.ndarray:
+    """Local calendar dates of UTC instants (datetime64[us]) in `tz` (tz database rules)."""
+    arr = pa.array(instants, pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us", tz=tz))
+    local = pc.local_timestamp(arr).cast(pa.date32())
+    out = local.to_numpy(zero_copy_only=False)
+    return np.asarray(out, dtype="datetime64[D]")
+
+
+def _check_contact_refs(tc: TableCheck, loan_info: Any, lookup: Lookup, plan: Plan) -> None:
+    c_loan = tc.values["loan_ref"]
+    for i in np.flatnonzero(tc.ok("loan_ref")):
+        _cur, _o, known = loan_info(c_loan[i])
+        if not known:
+            tc.report(
+                int(i),
+                "loan_ref",
+                _e(
+                    f"unknown loan_ref {c_loan[i]} (not in loans.csv and not imported before)",
+                    f"贷款编号 {c_loan[i]} 不存在（loans.csv 中没有，也未曾导入）",
+                ),
+            )
+        elif _cur is None:
+            tc.row_ok[i] = False
+    refs = tc.values["contact_ref"]
+    existing = lookup.contacts({r for r in refs if r})
+    at = tc.values["at"]
+    new_rows = []
+    for i in range(tc.n):
+        ref = refs[i]
+        if ref is None:
+            continue
+        e = existing.get(ref)
+        if e is None:
+            new_rows.append(i)
+            continue
+        if not tc.row_ok[i]:
+            continue
+        what = f"contact {ref}"
+        if e.loan_ref != c_loan[i]:
+            _conflict(tc, i, "loan_ref", what, e.loan_ref, c_loan[i])
+            continue
+        if np.datetime64(e.at.astimezone(UTC).replace(tzinfo=None), "us") != at[i]:
+            _conflict(tc, i, "at", what, e.at.isoformat(), tc.text("at", i))
+            continue
+        for col in ("channel", "party", "outcome", "initiated_by", "collector"):
+            stored, given = getattr(e, col), tc.values[col][i]
+            if (stored or None) != (given or None):
+                _conflict(tc, i, col, what, stored, given)
+                break
+    plan.contacts_new = np.array(new_rows, dtype=np.int64)
+    plan.skipped["contacts"] = tc.n - len(new_rows)
+
+
+def _check_point_refs(
+    tq: TableCheck,
+    b_keys: dict[tuple[str, str], int],
+    b_valid: np.ndarray,
+    lookup: Lookup,
+    plan: Plan,
+    vault: Vault | None,
+) -> None:
+    refs = tq.values["borrower_ref"]
+    by_ref: dict[str, list[tuple[str, str]]] = {}
+    for code, ref in b_keys:
+        by_ref.setdefault(ref, []).append((code, ref))
+    wanted = {r for r in refs if r} - set(by_ref)
+    stored = lookup.borrowers_by_ref(wanted) if wanted else {}
+    for ref, rows in stored.items():
+        by_ref.setdefault(ref, []).extend((e.creditor_code, e.ref) for e in rows)
+    existing_ids = {(e.creditor_code, e.ref): e.id for rows in stored.values() for e in rows}
+    existing_ids.update({k: e.id for k, e in plan.borrowers_existing.items()})
+    owners: list[tuple[int, tuple[str, str]]] = []
+    for i in np.flatnonzero(tq.ok("borrower_ref")):
+        ref = refs[i]
+        found = sorted(set(by_ref.get(ref, [])))
+        if not found:
+            tq.report(
+                int(i),
+                "borrower_ref",
+                _e(
+                    f"unknown borrower_ref {ref} (not in borrowers.csv and not imported before)",
+                    f"借款人编号 {ref} 不存在（borrowers.csv 中没有，也未曾导入）",
+                ),
+            )
+        elif len(found) > 1:
+            creditors = ", ".join(c for c, _ in found)
+            tq.report(
+                int(i),
+                "borrower_ref",
+                _e(
+                    f"borrower_ref {ref} is ambiguous: it exists for creditors {creditors}",
+                    f"借款人编号 {ref} 不唯一：债权人 {creditors} 下都有",
+                ),
+            )
+        else:
+            key = found[0]
+            j = b_keys.get(key)
+            if j is not None and not b_valid[j]:
+                tq.row_ok[i] = False
+            else:
+                owners.append((int(i), key))
+    ids = {existing_ids[k] for _, k in owners if k in existing_ids}
+    plan.points_existing = lookup.contact_point_keys(ids) if ids else set()
+    kinds, values, parties = tq.values["kind"], tq.values["value"], tq.values["party"]
+    skipped = 0
+    for i, key in owners:
+        bid = existing_ids.get(key)
+        if bid is not None and vault is not None and tq.row_ok[i]:
+            bidx = vault.blind_index(values[i], kind=kinds[i])
+            if (bid, kinds[i], bidx, parties[i]) in plan.points_existing:
+                skipped += 1
+                continue
+        plan.points_new.append((i, key))
+    plan.skipped["contact_points"] = skipped
+
+
+def _compare_borrower(
+    t: TableCheck, i: int, e: ExistingBorrower, plan: Plan, vault: Vault | None
+) -> None:
+    """Name and id number cannot change; contact data and settings may (they are updated)."""
+    if vault is None:
+        return
+    from faircollect.store import pii
+
+    v = t.values
+    what = f"borrower {e.creditor_code}/{e.ref}"
+    name = vault.decrypt(e.name_enc, field=pii.BORROWER_NAME)
+    if name != v["name"][i]:
+        t.report(
+            i,
+            "name",
+            _e(
+                f"{what} was already imported with another name (imported facts cannot change)",
+                f"{what} 已导入且姓名不同（已导入的事实不可更改）",
+            ),
+        )
+        return
+    stored_id = vault.decrypt_optional(e.id_number_enc, field=pii.BORROWER_ID_NUMBER)
+    if stored_id is not None and stored_id != v["id_number"][i]:
+        t.report(
+            i,
+            "id_number",
+            _e(
+                f"{what} was already imported with another id number "
+                "(imported facts cannot change)",
+                f"{what} 已导入且身份证号码不同（已导入的事实不可更改）",
+            ),
+        )
+        return
+    changed: dict[str, Any] = {}
+    if stored_id is None and v["id_number"][i] is not None:
+        changed["id_number"] = v["id_number"][i]
+    for col, fld in (
+        ("phone", pii.BORROWER_PHONE),
+        ("email", pii.BORROWER_EMAIL),
+        ("address", pii.BORROWER_ADDRESS),
+    ):
+        stored = vault.decrypt_optional(getattr(e, f"{col}_enc"), field=fld)
+        if stored != v[col][i]:
+            changed[col] = v[col][i]
+    for col in ("region", "timezone", "locale"):
+        if (getattr(e, col) or None) != (v[col][i] or None):
+            changed[col] = v[col][i]
+    if changed:
+        plan.borrowers_changed[e.id] = changed
+    else:
+        plan.skipped["borrowers"] = plan.skipped.get("borrowers", 0) + 1
+
+
+def _compare_loan(t: TableCheck, i: int, e: ExistingLoan) -> None:
+    v = t.values
+    what = f"loan {e.ref}"
+    cur = e.currency
+    first_due = v["first_due_on"][i]
+    checks: list[tuple[str, Any, Any]] = [
+        ("creditor", e.creditor_code, v["creditor"][i]),
+        ("borrower_ref", e.borrower_ref, v["borrower_ref"][i]),
+        ("product", e.product or "", v["product"][i] or ""),
+        ("currency", cur, v["currency"][i]),
+        (
+            "principal",
+            _fmt_amount(e.principal_minor, cur),
+            _fmt_amount(int(v["principal"][i]), cur),
+        ),
+        ("apr", e.apr, v["apr"][i]),
+        ("originated_on", e.originated_on, v["originated_on"][i].astype(date)),
+        ("term_months", e.term_months, int(v["term_months"][i])),
+        ("repayment", e.repayment, v["repayment"][i]),
+        ("fee", _fmt_amount(e.fee_minor, cur), _fmt_amount(int(v["fee"][i]), cur)),
+    ]
+    if not np.isnat(first_due):
+        checks.append(("first_due_on", e.first_due_on, first_due.astype(date)))
+    for col, stored, given in checks:
+        if stored != given:
+            _conflict(t, i, col, what, stored, given)
+            return

@@ -6,8 +6,8 @@ fresh SQLite database, print one JSON line:
 
 `seconds` covers the whole import (read, validate, derive, insert, commit, checkpoint), not the
 generation. `stages` breaks it down (see faircollect.portfolio.importer). Options:
---loans N, --seed S, --keep DIR (keep the files and database there), --profile FILE (cProfile
-stats of the import).
+--loans N, --seed S, --keep DIR (keep the files and database there), --workers W (worker
+processes; default automatic, 0 = none), --profile FILE (cProfile stats of the import).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--keep", type=Path, default=None)
     ap.add_argument("--profile", type=Path, default=None)
+    ap.add_argument("--workers", type=int, default=None, help="worker processes (0: none)")
     args = ap.parse_args(argv)
 
     from faircollect.portfolio.generator import generate_portfolio
@@ -50,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         url = f"sqlite:///{db_path}"
         upgrade(url)
         db = Database(url)
-        vault = Vault(["bench-master-key-0123456789abcdefghijklmnop"])
+        keys = ("bench-master-key-0123456789abcdefghijklmnop",)
+        vault = Vault(keys)
         profiler = None
         if args.profile:
             import cProfile
@@ -58,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             profiler = cProfile.Profile()
             profiler.enable()
         t1 = time.perf_counter()
-        result = import_portfolio(db, folder, vault=vault, today=as_of, now=now)
+        result = import_portfolio(
+            db, folder, vault=vault, vault_keys=keys, today=as_of, now=now, workers=args.workers
+        )
         seconds = time.perf_counter() - t1
         if profiler is not None:
             profiler.disable()

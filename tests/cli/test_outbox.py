@@ -34,9 +34,16 @@ def _queue(db: Database, vault: Vault) -> list[str]:
     d = make_debtor(db, vault)
     with gate.transaction(db) as s:
         for i in range(N_SMS + N_EMAIL):
-            r = messages.send(s, vault, scope=SYSTEM, actor="t", loan_ref=d.loan_ref,
-                              channel="sms" if i < N_SMS else "email", template="reminder",
-                              now=CN_DAY + timedelta(seconds=i))
+            r = messages.send(
+                s,
+                vault,
+                scope=SYSTEM,
+                actor="t",
+                loan_ref=d.loan_ref,
+                channel="sms" if i < N_SMS else "email",
+                template="reminder",
+                now=CN_DAY + timedelta(seconds=i),
+            )
             assert r.allowed
     with db.transaction() as s:
         return [m.idempotency_key for m in s.scalars(select(OutboxMessage))]
@@ -44,9 +51,21 @@ def _queue(db: Database, vault: Vault) -> list[str]:
 
 def _start(env: dict[str, str], *extra: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [FAIRCOLLECT, "outbox", "run", "--batch", "10", "--lease-seconds", str(LEASE),
-         "--idle", "0.05", *extra],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            FAIRCOLLECT,
+            "outbox",
+            "run",
+            "--batch",
+            "10",
+            "--lease-seconds",
+            str(LEASE),
+            "--idle",
+            "0.05",
+            *extra,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -65,10 +84,15 @@ def test_kill_9_mid_batch_then_restart_delivers_everything_once(
     vault = Vault(TEST_SECRET_KEYS[:1])
     keys = _queue(db, vault)
     with SmtpServer() as smtp, HttpProvider(delay=0.01) as sms:
-        env = {**os.environ, "FAIRCOLLECT_DATABASE_URL": database_url,
-               "FAIRCOLLECT_SECRET_KEY": TEST_SECRET_KEYS[0],
-               "FAIRCOLLECT_VAR_DIR": str(tmp_path), "FAIRCOLLECT_SMS_URL": sms.url,
-               "FAIRCOLLECT_SMTP_HOST": "127.0.0.1", "FAIRCOLLECT_SMTP_PORT": str(smtp.port)}
+        env = {
+            **os.environ,
+            "FAIRCOLLECT_DATABASE_URL": database_url,
+            "FAIRCOLLECT_SECRET_KEY": TEST_SECRET_KEYS[0],
+            "FAIRCOLLECT_VAR_DIR": str(tmp_path),
+            "FAIRCOLLECT_SMS_URL": sms.url,
+            "FAIRCOLLECT_SMTP_HOST": "127.0.0.1",
+            "FAIRCOLLECT_SMTP_PORT": str(smtp.port),
+        }
         env.pop("FAIRCOLLECT_CLOCK", None)
 
         def received() -> int:
@@ -84,13 +108,16 @@ def test_kill_9_mid_batch_then_restart_delivers_everything_once(
             proc.stderr.close()  # type: ignore[union-attr]
             kills += 1
             with db.transaction() as s:
-                in_flight = s.scalars(select(OutboxMessage).where(
-                    OutboxMessage.status == "in_flight")).all()
+                in_flight = s.scalars(
+                    select(OutboxMessage).where(OutboxMessage.status == "in_flight")
+                ).all()
             assert in_flight, "the kill should leave claimed messages in flight"
         time.sleep(LEASE + 0.2)  # the dead dispatchers' leases expire
         done = subprocess.run(
             [FAIRCOLLECT, "outbox", "run", "--once", "--lease-seconds", str(LEASE)],
-            env=env, capture_output=True, timeout=120,
+            env=env,
+            capture_output=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr.decode()
         stats = json.loads(done.stdout.decode().strip().splitlines()[-1])
@@ -111,10 +138,18 @@ def test_kill_9_mid_batch_then_restart_delivers_everything_once(
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_status_and_no_channel(database_url: str, tmp_path: Path) -> None:
-    env = {**os.environ, "FAIRCOLLECT_DATABASE_URL": database_url,
-           "FAIRCOLLECT_SECRET_KEY": TEST_SECRET_KEYS[0], "FAIRCOLLECT_VAR_DIR": str(tmp_path)}
-    for k in ("FAIRCOLLECT_SMS_URL", "FAIRCOLLECT_SMTP_HOST", "FAIRCOLLECT_PUSH_URL",
-              "FAIRCOLLECT_OUTBOX_SINK_DIR"):
+    env = {
+        **os.environ,
+        "FAIRCOLLECT_DATABASE_URL": database_url,
+        "FAIRCOLLECT_SECRET_KEY": TEST_SECRET_KEYS[0],
+        "FAIRCOLLECT_VAR_DIR": str(tmp_path),
+    }
+    for k in (
+        "FAIRCOLLECT_SMS_URL",
+        "FAIRCOLLECT_SMTP_HOST",
+        "FAIRCOLLECT_PUSH_URL",
+        "FAIRCOLLECT_OUTBOX_SINK_DIR",
+    ):
         env.pop(k, None)
     r = subprocess.run([FAIRCOLLECT, "outbox", "run", "--once"], env=env, capture_output=True)
     assert r.returncode == 2 and b"no channel configured" in r.stderr

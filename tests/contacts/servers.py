@@ -58,18 +58,25 @@ class SmtpServer(_Recorder):
         server = self
 
         class Handler:
-            async def handle_RCPT(self, srv, session, envelope, address, rcpt_options):  # noqa: N802
+            async def handle_RCPT(self, srv, session, envelope, address, rcpt_options):
                 if address in server.refuse:
                     return "550 5.1.1 no such user"
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
 
-            async def handle_DATA(self, srv, session, envelope):  # noqa: N802
+            async def handle_DATA(self, srv, session, envelope):
                 msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
                 key = msg.get("X-Idempotency-Key") or msg.get("Message-ID") or ""
-                server.record(key, {"key": key, "message_id": msg.get("Message-ID"),
-                                    "to": list(envelope.rcpt_tos), "subject": str(msg["Subject"]),
-                                    "body": msg.get_content()})
+                server.record(
+                    key,
+                    {
+                        "key": key,
+                        "message_id": msg.get("Message-ID"),
+                        "to": list(envelope.rcpt_tos),
+                        "subject": str(msg["Subject"]),
+                        "body": msg.get_content(),
+                    },
+                )
                 return "250 Message accepted"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
@@ -87,8 +94,9 @@ class HttpProvider(_Recorder):
     id (deduplicated). `fail_first` requests answer 503; `delay` slows every answer;
     `invalid` numbers answer 400 {"error": "invalid_number"}."""
 
-    def __init__(self, *, fail_first: int = 0, delay: float = 0.0,
-                 invalid: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, *, fail_first: int = 0, delay: float = 0.0, invalid: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__()
         self.fail_first, self.delay, self.invalid = fail_first, delay, invalid
         self.requests = 0
@@ -99,7 +107,7 @@ class HttpProvider(_Recorder):
             def log_message(self, *a: object) -> None:
                 return None
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 n = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(n)
                 with server.lock:

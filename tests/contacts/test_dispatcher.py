@@ -45,9 +45,16 @@ def queue(db, vault, d, channel="sms", n=1, now=CN_DAY):
     ids = []
     for i in range(n):
         with gate.transaction(db) as s:
-            r = messages.send(s, vault, scope=SYSTEM, actor="t", loan_ref=d.loan_ref,
-                              channel=channel, template="reminder",
-                              now=now + timedelta(seconds=i))
+            r = messages.send(
+                s,
+                vault,
+                scope=SYSTEM,
+                actor="t",
+                loan_ref=d.loan_ref,
+                channel=channel,
+                template="reminder",
+                now=now + timedelta(seconds=i),
+            )
         assert r.allowed, r.attempt.violations
         ids.append(r.message_id)
     return ids
@@ -62,16 +69,20 @@ def test_sends_sms_email_and_push_with_keys(db, vault, make):
     d = make()
     with HttpProvider() as sms, HttpProvider() as push, SmtpServer() as smtp:
         ids = queue(db, vault, d, "sms") + queue(db, vault, d, "email") + queue(db, vault, d, "app")
-        adapters = {"sms": SmsHttpAdapter(sms.url, token="t0k"),
-                    "email": SmtpAdapter("127.0.0.1", smtp.port, sender="ops@acme.test"),
-                    "app": PushWebhookAdapter(push.url, secret="s3cret")}
+        adapters = {
+            "sms": SmsHttpAdapter(sms.url, token="t0k"),
+            "email": SmtpAdapter("127.0.0.1", smtp.port, sender="ops@acme.test"),
+            "app": PushWebhookAdapter(push.url, secret="s3cret"),
+        }
         stats = Dispatcher(db, vault, adapters, now=Clock(CN_DAY)).run(once=True)
         assert stats.sent == 3 and stats.claimed == 3
         with db.transaction() as s:
             msgs = {m.channel: m for m in s.scalars(select(OutboxMessage))}
             keys = {ch: m.idempotency_key for ch, m in msgs.items()}
             assert all(m.status == "sent" and m.attempts == 1 for m in msgs.values())
-            assert {s.get(ContactEvent, m.contact_event_id).outcome for m in msgs.values()} == {"sent"}
+            assert {s.get(ContactEvent, m.contact_event_id).outcome for m in msgs.values()} == {
+                "sent"
+            }
             sent = s.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.sent")).all()
             assert sorted(a.payload["message_id"] for a in sent) == sorted(ids)
         assert list(sms.by_key) == [keys["sms"]] and sms.headers[0]["Authorization"] == "Bearer t0k"
@@ -89,8 +100,14 @@ def test_transient_failures_back_off_then_succeed(db, vault, make, closing):
     clock = Clock(CN_DAY)
     with HttpProvider(fail_first=2) as sms:
         queue(db, vault, d)
-        disp = Dispatcher(db, vault, {"sms": SmsHttpAdapter(sms.url)}, now=clock,
-                          backoff_base=timedelta(seconds=30), rng=random.Random(1))
+        disp = Dispatcher(
+            db,
+            vault,
+            {"sms": SmsHttpAdapter(sms.url)},
+            now=clock,
+            backoff_base=timedelta(seconds=30),
+            rng=random.Random(1),
+        )
         closing.append(disp)
         assert disp.run_once().retried == 1
         with db.transaction() as s:
@@ -162,8 +179,14 @@ def test_opt_out_after_queueing_cancels(db, vault, make):
     with HttpProvider() as sms:
         queue(db, vault, d, n=2)
         with db.transaction() as s:  # e.g. an inbound STOP between queueing and sending
-            _, cancelled = contact_points.opt_out(s, actor="t", contact_point_id=d.phone_point,
-                                                  channel="sms", reason="STOP", now=CN_DAY)
+            _, cancelled = contact_points.opt_out(
+                s,
+                actor="t",
+                contact_point_id=d.phone_point,
+                channel="sms",
+                reason="STOP",
+                now=CN_DAY,
+            )
         assert len(cancelled) == 2
         with Dispatcher(db, vault, {"sms": SmsHttpAdapter(sms.url)}, now=Clock(CN_DAY)) as disp:
             assert disp.run_once().claimed == 0
@@ -179,11 +202,17 @@ def test_expired_lease_is_taken_over_and_provider_dedupes(db, vault, make, closi
     with HttpProvider() as sms:
         queue(db, vault, d)
         with db.transaction(immediate=True) as s:  # claim, send, then die before recording
-            (m,) = outbox_repo.claim(s, now=clock.t, lease_until=clock.t + timedelta(seconds=30),
-                                     worker="dead-worker", limit=10)
+            (m,) = outbox_repo.claim(
+                s,
+                now=clock.t,
+                lease_until=clock.t + timedelta(seconds=30),
+                worker="dead-worker",
+                limit=10,
+            )
         lost = SmsHttpAdapter(sms.url)
-        assert lost.send(OutboundMessage(key=m.idempotency_key, channel="sms",
-                                         recipient=d.phone, body="x")).ok
+        assert lost.send(
+            OutboundMessage(key=m.idempotency_key, channel="sms", recipient=d.phone, body="x")
+        ).ok
         lost.close()
         other = Dispatcher(db, vault, {"sms": SmsHttpAdapter(sms.url)}, now=clock)
         closing.append(other)
@@ -198,9 +227,16 @@ def test_concurrent_dispatchers_never_double_send(db, vault, make):
     with HttpProvider(delay=0.005) as sms:
         with gate.transaction(db) as s:
             for i in range(40):
-                messages.send(s, vault, scope=SYSTEM, actor="t", loan_ref=d.loan_ref,
-                              channel="sms", template="reminder",
-                              now=CN_DAY + timedelta(seconds=i))
+                messages.send(
+                    s,
+                    vault,
+                    scope=SYSTEM,
+                    actor="t",
+                    loan_ref=d.loan_ref,
+                    channel="sms",
+                    template="reminder",
+                    now=CN_DAY + timedelta(seconds=i),
+                )
         clock = Clock(CN_DAY + timedelta(minutes=1))
         results = []
 

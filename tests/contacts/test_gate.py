@@ -21,11 +21,17 @@ US_DAY = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # 10:00 in New York
 
 
 def call(db, vault, d, *, now, scope=SYSTEM, **kw):
-    args = {"channel": "call", "party": "debtor", "place": "mobile",
-            "contact_point_id": d.phone_point, **kw}
+    args = {
+        "channel": "call",
+        "party": "debtor",
+        "place": "mobile",
+        "contact_point_id": d.phone_point,
+        **kw,
+    }
     with gate.transaction(db) as s:
-        return gate.attempt(s, scope=scope, actor="user:li", loan_ref=d.loan_ref, now=now,
-                            vault=vault, **args)
+        return gate.attempt(
+            s, scope=scope, actor="user:li", loan_ref=d.loan_ref, now=now, vault=vault, **args
+        )
 
 
 def test_allowed_attempt_is_recorded_with_audit(db, vault, make):
@@ -36,7 +42,12 @@ def test_allowed_attempt_is_recorded_with_audit(db, vault, make):
     with db.transaction() as s:
         ev = s.get(ContactEvent, r.attempt_id)
         assert (ev.status, ev.channel, ev.party, ev.outcome, ev.debt_refs) == (
-            "attempted", "call", "debtor", None, [d.loan_ref])
+            "attempted",
+            "call",
+            "debtor",
+            None,
+            [d.loan_ref],
+        )
         assert ev.pack_version == r.pack_version
         entry = s.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
         assert entry.action == "contact.attempt" and entry.payload["attempt_id"] == r.attempt_id
@@ -60,7 +71,8 @@ def test_blocked_attempt_records_violations_and_next_time(db, vault, make):
         entry = s.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
         assert entry.action == "contact.blocked"
         assert entry.payload["violations"] == [
-            {"rule": "US:inconvenient-time", "provision": r.violations[0].provision}]
+            {"rule": "US:inconvenient-time", "provision": r.violations[0].provision}
+        ]
 
 
 def test_blocked_attempts_do_not_count_as_contacts(db, vault, make):
@@ -80,10 +92,15 @@ def test_pending_outcomes_count_and_busy_does_not(db, vault, make):
     d = make(pack="US", phone="+12125550123")
     first = call(db, vault, d, now=US_DAY)
     with db.transaction() as s:
-        outcomes.record_outcome(s, scope=SYSTEM, actor="user:li", attempt_id=first.attempt_id,
-                                data=outcomes.OutcomeInput("busy"), now=US_DAY)
-    allowed = [call(db, vault, d, now=US_DAY + timedelta(minutes=i + 1)).allowed
-               for i in range(8)]
+        outcomes.record_outcome(
+            s,
+            scope=SYSTEM,
+            actor="user:li",
+            attempt_id=first.attempt_id,
+            data=outcomes.OutcomeInput("busy"),
+            now=US_DAY,
+        )
+    allowed = [call(db, vault, d, now=US_DAY + timedelta(minutes=i + 1)).allowed for i in range(8)]
     assert allowed == [True] * 7 + [False]
 
 
@@ -109,36 +126,70 @@ def test_invalid_input(db, vault, make):
 
 
 def test_cn_harvested_contact_is_never_usable(db, vault, make):
-    d = make(extra_points=(("book", "phone", "emergency_contact", "address_book"),
-                           ("app", "phone", "emergency_contact", "application")))
+    d = make(
+        extra_points=(
+            ("book", "phone", "emergency_contact", "address_book"),
+            ("app", "phone", "emergency_contact", "application"),
+        )
+    )
     with db.transaction() as s:
         s.get(Borrower, d.borrower_id).lost_contact = True  # the debtor is unreachable
-    r = call(db, vault, d, now=CN_DAY, party="emergency_contact", purpose="location",
-             contact_point_id=d.points["book"])
+    r = call(
+        db,
+        vault,
+        d,
+        now=CN_DAY,
+        party="emergency_contact",
+        purpose="location",
+        contact_point_id=d.points["book"],
+    )
     assert not r.allowed and "CN:harvested-contacts" in [v.rule for v in r.violations]
-    ok = call(db, vault, d, now=CN_DAY, party="emergency_contact", purpose="location",
-              contact_point_id=d.points["app"])
+    ok = call(
+        db,
+        vault,
+        d,
+        now=CN_DAY,
+        party="emergency_contact",
+        purpose="location",
+        contact_point_id=d.points["app"],
+    )
     assert ok.allowed, ok.violations
 
 
 def test_cn_reachable_debtor_blocks_third_parties(db, vault, make):
     d = make(extra_points=(("ec", "phone", "emergency_contact", "application"),))
-    r = call(db, vault, d, now=CN_DAY, party="emergency_contact", purpose="location",
-             contact_point_id=d.points["ec"])
+    r = call(
+        db,
+        vault,
+        d,
+        now=CN_DAY,
+        party="emergency_contact",
+        purpose="location",
+        contact_point_id=d.points["ec"],
+    )
     assert [v.rule for v in r.violations] == ["CN:third-party-reachable"]
     with db.transaction() as s:
-        contact_points.mark_invalid(s, actor="t", contact_point_id=d.phone_point,
-                                    reason="wrong number", now=CN_DAY)
-    r2 = call(db, vault, d, now=CN_DAY, party="emergency_contact", purpose="location",
-              contact_point_id=d.points["ec"])
+        contact_points.mark_invalid(
+            s, actor="t", contact_point_id=d.phone_point, reason="wrong number", now=CN_DAY
+        )
+    r2 = call(
+        db,
+        vault,
+        d,
+        now=CN_DAY,
+        party="emergency_contact",
+        purpose="location",
+        contact_point_id=d.points["ec"],
+    )
     assert r2.allowed, r2.violations
 
 
 def test_invalid_point_and_collection_hold(db, vault, make):
     d = make()
     with db.transaction() as s:
-        contact_points.mark_invalid(s, actor="t", contact_point_id=d.phone_point,
-                                    reason="wrong number", now=CN_DAY)
+        contact_points.mark_invalid(
+            s, actor="t", contact_point_id=d.phone_point, reason="wrong number", now=CN_DAY
+        )
     r = call(db, vault, d, now=CN_DAY)
     assert "faircollect:contact-point-invalid" in [v.rule for v in r.violations]
     assert r.next_allowed_at is None
@@ -152,28 +203,50 @@ def test_invalid_point_and_collection_hold(db, vault, make):
 
 
 def test_point_opt_out_blocks_that_number_with_pack_provision(db, vault, make):
-    d = make(pack="US", phone="+12125550123",
-             extra_points=(("work", "phone", "debtor", "borrower_provided"),))
+    d = make(
+        pack="US",
+        phone="+12125550123",
+        extra_points=(("work", "phone", "debtor", "borrower_provided"),),
+    )
     with db.transaction() as s:
-        contact_points.opt_out(s, actor="t", contact_point_id=d.phone_point, channel="sms",
-                               reason="STOP", now=US_DAY)
+        contact_points.opt_out(
+            s, actor="t", contact_point_id=d.phone_point, channel="sms", reason="STOP", now=US_DAY
+        )
     with gate.transaction(db) as s:
-        r = gate.attempt(s, scope=SYSTEM, actor="t", loan_ref=d.loan_ref, channel="sms",
-                         contact_point_id=d.phone_point, purpose="reminder", now=US_DAY,
-                         content="Hello. This communication is from a debt collector. "
-                                 "Reply STOP to opt out.")
-        other = gate.attempt(s, scope=SYSTEM, actor="t", loan_ref=d.loan_ref, channel="sms",
-                             contact_point_id=d.points["work"], purpose="reminder", now=US_DAY,
-                             content="Hello. This communication is from a debt collector. "
-                                     "Reply STOP to opt out.")
+        r = gate.attempt(
+            s,
+            scope=SYSTEM,
+            actor="t",
+            loan_ref=d.loan_ref,
+            channel="sms",
+            contact_point_id=d.phone_point,
+            purpose="reminder",
+            now=US_DAY,
+            content="Hello. This communication is from a debt collector. Reply STOP to opt out.",
+        )
+        other = gate.attempt(
+            s,
+            scope=SYSTEM,
+            actor="t",
+            loan_ref=d.loan_ref,
+            channel="sms",
+            contact_point_id=d.points["work"],
+            purpose="reminder",
+            now=US_DAY,
+            content="Hello. This communication is from a debt collector. Reply STOP to opt out.",
+        )
     assert [(v.rule, v.provision) for v in r.violations] == [
-        ("US:media-opt-out", "12 CFR 1006.14(h)")]
+        ("US:media-opt-out", "12 CFR 1006.14(h)")
+    ]
     assert other.allowed, other.violations
 
 
-@pytest.mark.parametrize("pack,cap,now,rule", [
-    ("US", 7, US_DAY, "US:call-frequency"),
-])
+@pytest.mark.parametrize(
+    "pack,cap,now,rule",
+    [
+        ("US", 7, US_DAY, "US:call-frequency"),
+    ],
+)
 def test_race_never_exceeds_the_cap(db, vault, make, pack, cap, now, rule):
     """32 threads attempt calls on one debt at once: exactly `cap` are allowed."""
     d = make(pack=pack, phone="+12125550123")
@@ -200,6 +273,7 @@ def test_race_never_exceeds_the_cap(db, vault, make, pack, cap, now, rule):
     with db.transaction() as s:
         rows = contact_events.history(s, d.borrower_id, scope=SYSTEM)
         assert sorted(e.id for e in rows if e.status == "attempted") == sorted(
-            r.attempt_id for r in allowed)
+            r.attempt_id for r in allowed
+        )
         assert len([e for e in rows if e.status == "blocked"]) == 32 - cap
         assert audit.verify(s).ok

@@ -18,9 +18,28 @@ from tests.contacts.conftest import SYSTEM
 CN_DAY = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("text", ["STOP", "stop", " Stop. ", "ＳＴＯＰ", "退订", "TD", "td", "T",
-                                  "t", "回复TD退订", "请退订", "Unsubscribe me", "STOP please",
-                                  "ＴＤ", "拒收", "取消", "0000"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "STOP",
+        "stop",
+        " Stop. ",
+        "ＳＴＯＰ",
+        "退订",
+        "TD",
+        "td",
+        "T",
+        "t",
+        "回复TD退订",
+        "请退订",
+        "Unsubscribe me",
+        "STOP please",
+        "ＴＤ",
+        "拒收",
+        "取消",
+        "0000",
+    ],
+)
 def test_stop_variants(text):
     assert classify(text) == "stop"
 
@@ -30,14 +49,19 @@ def test_help_variants(text):
     assert classify(text) == "help"
 
 
-@pytest.mark.parametrize("text", ["Thanks, I will pay tomorrow", "好的", "Tomorrow", "stopping by",
-                                  "Td8", "Helpful", "tdx"])
+@pytest.mark.parametrize(
+    "text",
+    ["Thanks, I will pay tomorrow", "好的", "Tomorrow", "stopping by", "Td8", "Helpful", "tdx"],
+)
 def test_other_messages(text):
     assert classify(text) == "other"
 
 
-@given(st.sampled_from(["stop", "td", "退订", "unsubscribe"]), st.sampled_from(["", " ", "!", "。"]),
-       st.booleans())
+@given(
+    st.sampled_from(["stop", "td", "退订", "unsubscribe"]),
+    st.sampled_from(["", " ", "!", "。"]),
+    st.booleans(),
+)
 def test_stop_is_case_and_width_insensitive(word, tail, upper):
     w = word.upper() if upper else word
     full = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in w)
@@ -59,14 +83,23 @@ def test_signature():
 
 def sms_in(db, vault, sender, text, mid, now=CN_DAY):
     with gate.transaction(db) as s:
-        return inbound.handle_sms(s, vault, sender=sender, text=text, provider_message_id=mid,
-                                  now=now)
+        return inbound.handle_sms(
+            s, vault, sender=sender, text=text, provider_message_id=mid, now=now
+        )
 
 
 def send_sms(db, vault, d, now):
     with gate.transaction(db) as s:
-        return messages.send(s, vault, scope=SYSTEM, actor="t", loan_ref=d.loan_ref,
-                             channel="sms", template="reminder", now=now)
+        return messages.send(
+            s,
+            vault,
+            scope=SYSTEM,
+            actor="t",
+            loan_ref=d.loan_ref,
+            channel="sms",
+            template="reminder",
+            now=now,
+        )
 
 
 def test_td_opts_the_number_out_and_blocks_the_next_sms(db, vault, make):
@@ -78,7 +111,8 @@ def test_td_opts_the_number_out_and_blocks_the_next_sms(db, vault, make):
     nxt = send_sms(db, vault, d, CN_DAY + timedelta(hours=2))
     assert not nxt.allowed and nxt.message_id is None
     assert [(v.rule, v.provision) for v in nxt.attempt.violations] == [
-        ("CN:channel-opt-out", "faircollect policy: borrower contact preferences")]
+        ("CN:channel-opt-out", "faircollect policy: borrower contact preferences")
+    ]
     with db.transaction() as s:
         assert s.get(ContactPoint, d.phone_point).opted_out_channels == ["sms"]
         assert s.get(OutboxMessage, queued.message_id).status == "cancelled"
@@ -91,18 +125,30 @@ def test_td_opts_the_number_out_and_blocks_the_next_sms(db, vault, make):
 
 
 def test_stop_on_a_third_party_number(db, vault, make):
-    d = make(pack="US", phone="+12125550123",
-             extra_points=(("ec", "phone", "emergency_contact", "application"),))
+    d = make(
+        pack="US",
+        phone="+12125550123",
+        extra_points=(("ec", "phone", "emergency_contact", "application"),),
+    )
     with db.transaction() as s:
-        ec_number = vault.decrypt(s.get(ContactPoint, d.points["ec"]).value_enc,
-                                  field=pii.CONTACT_POINT_VALUE)
+        ec_number = vault.decrypt(
+            s.get(ContactPoint, d.points["ec"]).value_enc, field=pii.CONTACT_POINT_VALUE
+        )
     sms_in(db, vault, ec_number, "STOP", "m-2")
     us_day = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
     with gate.transaction(db) as s:
-        r = gate.attempt(s, scope=SYSTEM, actor="t", loan_ref=d.loan_ref, channel="sms",
-                         party="emergency_contact", purpose="location",
-                         contact_point_id=d.points["ec"], now=us_day,
-                         content="Please ask John to call us. Reply STOP to opt out.")
+        r = gate.attempt(
+            s,
+            scope=SYSTEM,
+            actor="t",
+            loan_ref=d.loan_ref,
+            channel="sms",
+            party="emergency_contact",
+            purpose="location",
+            contact_point_id=d.points["ec"],
+            now=us_day,
+            content="Please ask John to call us. Reply STOP to opt out.",
+        )
     assert "US:number-opt-out" in [v.rule for v in r.violations]
     assert "12 CFR 1006.14(h)" in [v.provision for v in r.violations]
 
@@ -167,14 +213,24 @@ def test_parse_dsn():
 def test_bounce_invalidates_the_address(db, vault, make):
     d = make()
     with gate.transaction(db) as s:
-        sent = messages.send(s, vault, scope=SYSTEM, actor="t", loan_ref=d.loan_ref,
-                             channel="email", template="reminder", now=CN_DAY)
+        sent = messages.send(
+            s,
+            vault,
+            scope=SYSTEM,
+            actor="t",
+            loan_ref=d.loan_ref,
+            channel="email",
+            template="reminder",
+            now=CN_DAY,
+        )
         m = s.get(OutboxMessage, sent.message_id)
         m.status, m.provider_message_id = "sent", "<abc123@acme.test>"
     (dsn,) = parse_dsn(DSN)
     with gate.transaction(db) as s:
         r = inbound.handle_bounce(s, vault, dsn=dsn, provider_message_id="b-1", now=CN_DAY)
-    assert r.permanent and r.contact_point_ids == (d.email_point,) and r.message_id == sent.message_id
+    assert (
+        r.permanent and r.contact_point_ids == (d.email_point,) and r.message_id == sent.message_id
+    )
     with db.transaction() as s:
         assert s.get(ContactPoint, d.email_point).status == "invalid"
         assert s.get(ContactEvent, sent.attempt_id).outcome == "bounced"

@@ -18,8 +18,9 @@ CN_DAY = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 def send(db, vault, d, now=CN_DAY, **kw):
     args = {"channel": "sms", "template": "reminder", **kw}
     with gate.transaction(db) as s:
-        return messages.send(s, vault, scope=SYSTEM, actor="user:li", loan_ref=d.loan_ref,
-                             now=now, **args)
+        return messages.send(
+            s, vault, scope=SYSTEM, actor="user:li", loan_ref=d.loan_ref, now=now, **args
+        )
 
 
 def count(db, model):
@@ -34,7 +35,11 @@ def test_allowed_message_is_queued_with_the_attempt(db, vault, make):
     with db.transaction() as s:
         m = s.get(OutboxMessage, r.message_id)
         assert (m.status, m.channel, m.contact_event_id, m.contact_point_id) == (
-            "pending", "sms", r.attempt_id, d.phone_point)
+            "pending",
+            "sms",
+            r.attempt_id,
+            d.phone_point,
+        )
         body = vault.decrypt(m.body_enc, field=pii.OUTBOX_BODY)
         assert body.startswith("【ACME Lending】张三您好") and body.endswith("回复TD退订")
         assert vault.decrypt(m.recipient_enc, field=pii.OUTBOX_RECIPIENT) == d.phone
@@ -84,7 +89,15 @@ def test_idempotency_key_sends_once(db, vault, make):
 def test_rollback_leaves_neither_attempt_nor_message(db, vault, make):
     d = make()
     with pytest.raises(RuntimeError), gate.transaction(db) as s:
-        messages.send(s, vault, scope=SYSTEM, actor="t", loan_ref=d.loan_ref, channel="sms",
-                      template="reminder", now=CN_DAY)
+        messages.send(
+            s,
+            vault,
+            scope=SYSTEM,
+            actor="t",
+            loan_ref=d.loan_ref,
+            channel="sms",
+            template="reminder",
+            now=CN_DAY,
+        )
         raise RuntimeError("crash before commit")
     assert count(db, OutboxMessage) == 0 and count(db, ContactEvent) == 0

@@ -13,8 +13,14 @@ from faircollect.contacts import gate, outcomes
 from faircollect.contacts.errors import Conflict, Invalid
 from faircollect.contacts.outcomes import OutcomeInput, complement_windows
 from faircollect.rules.model import InconvenientTime
-from faircollect.store.tables import AuditEvent, Borrower, ContactEvent, ContactPoint, Loan
-from faircollect.store.tables import PromiseToPay
+from faircollect.store.tables import (
+    AuditEvent,
+    Borrower,
+    ContactEvent,
+    ContactPoint,
+    Loan,
+    PromiseToPay,
+)
 from tests.contacts.conftest import SYSTEM
 
 US_DAY = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
@@ -22,22 +28,37 @@ CN_DAY = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 
 
 def attempt(db, vault, d, now, **kw):
-    args = {"channel": "call", "party": "debtor", "place": "mobile",
-            "contact_point_id": d.phone_point, **kw}
+    args = {
+        "channel": "call",
+        "party": "debtor",
+        "place": "mobile",
+        "contact_point_id": d.phone_point,
+        **kw,
+    }
     with gate.transaction(db) as s:
-        return gate.attempt(s, scope=SYSTEM, actor="user:li", loan_ref=d.loan_ref, now=now,
-                            vault=vault, **args)
+        return gate.attempt(
+            s, scope=SYSTEM, actor="user:li", loan_ref=d.loan_ref, now=now, vault=vault, **args
+        )
 
 
 def outcome(db, attempt_id, now, kind, **kw):
     with gate.transaction(db) as s:
-        return outcomes.record_outcome(s, scope=SYSTEM, actor="user:li", attempt_id=attempt_id,
-                                       data=OutcomeInput(kind, **kw), now=now)
+        return outcomes.record_outcome(
+            s,
+            scope=SYSTEM,
+            actor="user:li",
+            attempt_id=attempt_id,
+            data=OutcomeInput(kind, **kw),
+            now=now,
+        )
 
 
 def test_not_at_work_binds_the_next_attempt(db, vault, make):
-    d = make(pack="US", phone="+12125550123",
-             extra_points=(("office", "phone", "debtor", "borrower_provided"),))
+    d = make(
+        pack="US",
+        phone="+12125550123",
+        extra_points=(("office", "phone", "debtor", "borrower_provided"),),
+    )
     a = attempt(db, vault, d, US_DAY)
     r = outcome(db, a.attempt_id, US_DAY + timedelta(minutes=5), "not_at_work")
     assert r.history_outcome == "conversation"
@@ -60,8 +81,15 @@ def test_stop_calling_blocks_calls_not_sms(db, vault, make):
     outcome(db, a.attempt_id, US_DAY, "stop_channel", channels=["call"])
     later = US_DAY + timedelta(days=8)
     assert [v.rule for v in attempt(db, vault, d, later).violations] == ["US:media-opt-out"]
-    sms = attempt(db, vault, d, later, channel="sms", purpose="reminder",
-                  content="Hi. This communication is from a debt collector. Reply STOP to opt out.")
+    sms = attempt(
+        db,
+        vault,
+        d,
+        later,
+        channel="sms",
+        purpose="reminder",
+        content="Hi. This communication is from a debt collector. Reply STOP to opt out.",
+    )
     assert sms.allowed, sms.violations
 
 
@@ -80,14 +108,28 @@ def test_third_party_refusal_sets_contact_refused(db, vault, make):
     d = make(extra_points=(("ec", "phone", "emergency_contact", "application"),))
     with db.transaction() as s:
         s.get(Borrower, d.borrower_id).lost_contact = True
-    a = attempt(db, vault, d, CN_DAY, party="emergency_contact", purpose="location",
-                contact_point_id=d.points["ec"])
+    a = attempt(
+        db,
+        vault,
+        d,
+        CN_DAY,
+        party="emergency_contact",
+        purpose="location",
+        contact_point_id=d.points["ec"],
+    )
     assert a.allowed, a.violations
     outcome(db, a.attempt_id, CN_DAY, "refused")
     with db.transaction() as s:
         assert s.get(Borrower, d.borrower_id).contact_refused
-    again = attempt(db, vault, d, CN_DAY + timedelta(days=1), party="emergency_contact",
-                    purpose="location", contact_point_id=d.points["ec"])
+    again = attempt(
+        db,
+        vault,
+        d,
+        CN_DAY + timedelta(days=1),
+        party="emergency_contact",
+        purpose="location",
+        contact_point_id=d.points["ec"],
+    )
     assert "CN:third-party-refused" in [v.rule for v in again.violations]
 
 
@@ -119,12 +161,18 @@ def test_deceased_puts_every_loan_on_hold(db, vault, make):
 def test_promise_to_pay(db, vault, make):
     d = make()
     a = attempt(db, vault, d, CN_DAY)
-    r = outcome(db, a.attempt_id, CN_DAY, "promise_to_pay", amount="300.00",
-                due_on=date(2026, 3, 10))
+    r = outcome(
+        db, a.attempt_id, CN_DAY, "promise_to_pay", amount="300.00", due_on=date(2026, 3, 10)
+    )
     with db.transaction() as s:
         p = s.get(PromiseToPay, r.promise_id)
         assert (p.amount_minor, p.currency, p.due_on, p.status, p.contact_event_id) == (
-            30000, "CNY", date(2026, 3, 10), "open", a.attempt_id)
+            30000,
+            "CNY",
+            date(2026, 3, 10),
+            "open",
+            a.attempt_id,
+        )
     b = attempt(db, vault, d, CN_DAY + timedelta(minutes=1))
     with pytest.raises(Invalid):  # too far ahead (default 30 days)
         outcome(db, b.attempt_id, CN_DAY, "promise_to_pay", amount="300", due_on=date(2026, 6, 1))
@@ -157,8 +205,12 @@ def test_outcome_conflicts(db, vault, make):
         outcome(db, a.attempt_id, US_DAY, "abducted_by_aliens")
 
 
-_days = st.lists(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
-                 min_size=1, max_size=7, unique=True)
+_days = st.lists(
+    st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+    min_size=1,
+    max_size=7,
+    unique=True,
+)
 
 
 @st.composite
@@ -166,19 +218,25 @@ def _window(draw):
     lo = draw(st.integers(0, 1439))
     hi = draw(st.integers(lo + 1, 1440))
     days = draw(st.none() | _days)
-    w = {"from": f"{lo // 60:02d}:{lo % 60:02d}",
-         "to": "24:00" if hi == 1440 else f"{hi // 60:02d}:{hi % 60:02d}"}
+    w = {
+        "from": f"{lo // 60:02d}:{lo % 60:02d}",
+        "to": "24:00" if hi == 1440 else f"{hi // 60:02d}:{hi % 60:02d}",
+    }
     if days is not None:
         w["days"] = days
     return InconvenientTime.model_validate(w)
 
 
-@given(st.lists(_window(), min_size=1, max_size=4), st.sampled_from(
-    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), st.integers(0, 1439))
+@given(
+    st.lists(_window(), min_size=1, max_size=4),
+    st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+    st.integers(0, 1439),
+)
 def test_complement_is_exactly_outside_the_preferred_windows(preferred, day, minute):
     def inside(ws, d, m):
-        return any((w.days is None or d in w.days) and w.start_minute <= m < w.end_minute
-                   for w in ws)
+        return any(
+            (w.days is None or d in w.days) and w.start_minute <= m < w.end_minute for w in ws
+        )
 
     inconvenient = [InconvenientTime.model_validate(w) for w in complement_windows(preferred)]
     assert inside(inconvenient, day, minute) != inside(preferred, day, minute)

@@ -20,9 +20,18 @@ NOW = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 
 def _save(db, cid, body, **kw):
     with db.transaction() as s:
-        return templates.save(s, scope=Scope.system(), actor="user:ops", creditor_id=cid,
-                              code=kw.pop("code", "reminder"), channel=kw.pop("channel", "sms"),
-                              locale=kw.pop("locale", "zh_CN"), body=body, now=NOW, **kw)
+        return templates.save(
+            s,
+            scope=Scope.system(),
+            actor="user:ops",
+            creditor_id=cid,
+            code=kw.pop("code", "reminder"),
+            channel=kw.pop("channel", "sms"),
+            locale=kw.pop("locale", "zh_CN"),
+            body=body,
+            now=NOW,
+            **kw,
+        )
 
 
 def test_threatening_template_is_rejected_with_findings(db, make):
@@ -33,8 +42,13 @@ def test_threatening_template_is_rejected_with_findings(db, make):
     with pytest.raises(TemplateRejected):
         _save(db, d.creditor_id, "We will have you arrested, {{ name }}.", locale="en")
     with pytest.raises(TemplateRejected) as e:  # a third party must not learn of the debt
-        _save(db, d.creditor_id, "请转告{{ name_masked }}尽快还清欠款{{ amount_due }}。",
-              code="location2", purpose="location")
+        _save(
+            db,
+            d.creditor_id,
+            "请转告{{ name_masked }}尽快还清欠款{{ amount_due }}。",
+            code="location2",
+            purpose="location",
+        )
     assert "debt_disclosure" in e.value.details["codes"]
 
 
@@ -68,30 +82,56 @@ def test_seed_is_idempotent(db, make):
 
 
 def test_decorations():
-    cn = decorate("您好，请还款。", pack="CN", channel="sms", locale="zh_CN", sender="甲金融",
-                  first_communication=False)
+    cn = decorate(
+        "您好，请还款。",
+        pack="CN",
+        channel="sms",
+        locale="zh_CN",
+        sender="甲金融",
+        first_communication=False,
+    )
     assert cn.startswith("【甲金融】") and cn.endswith("回复TD退订") and has_opt_out(cn)
-    first = decorate("Hello.", pack="US", channel="sms", locale="en", sender="X",
-                     first_communication=True)
+    first = decorate(
+        "Hello.", pack="US", channel="sms", locale="en", sender="X", first_communication=True
+    )
     assert has_mini_miranda(first) and has_opt_out(first) and "attempt to collect" in first
-    later = decorate("Hello.", pack="US-MA", channel="email", locale="zh_CN", sender="X",
-                     first_communication=False)
+    later = decorate(
+        "Hello.",
+        pack="US-MA",
+        channel="email",
+        locale="zh_CN",
+        sender="X",
+        first_communication=False,
+    )
     assert has_mini_miranda(later) and has_opt_out(later)
-    third = decorate("Please call us.", pack="US", channel="sms", locale="en", sender="X",
-                     first_communication=True, third_party=True)
+    third = decorate(
+        "Please call us.",
+        pack="US",
+        channel="sms",
+        locale="en",
+        sender="X",
+        first_communication=True,
+        third_party=True,
+    )
     assert not has_mini_miranda(third) and has_opt_out(third)
-    uk = decorate("Hello.", pack="UK", channel="app", locale="en", sender="X",
-                  first_communication=False)
+    uk = decorate(
+        "Hello.", pack="UK", channel="app", locale="en", sender="X", first_communication=False
+    )
     assert has_opt_out(uk)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.text(min_size=1, max_size=80), st.sampled_from(["CN", "US", "US-MA", "UK"]),
-       st.sampled_from(["sms", "email", "app"]), st.sampled_from(["zh_CN", "en"]),
-       st.booleans())
+@given(
+    st.text(min_size=1, max_size=80),
+    st.sampled_from(["CN", "US", "US-MA", "UK"]),
+    st.sampled_from(["sms", "email", "app"]),
+    st.sampled_from(["zh_CN", "en"]),
+    st.booleans(),
+)
 def test_every_us_and_sms_message_gets_its_required_lines(body, pack, channel, locale, first):
-    out = decorate(body, pack=pack, channel=channel, locale=locale, sender="S",
-                   first_communication=first)
+    out = decorate(
+        body, pack=pack, channel=channel, locale=locale, sender="S", first_communication=first
+    )
     if pack.startswith("US"):
         assert has_mini_miranda(out) and has_opt_out(out)
     if pack == "CN" and channel == "sms":

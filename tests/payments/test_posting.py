@@ -21,22 +21,37 @@ NOW = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 
 def post(db, d, ref, amount, paid_at=NOW, scope=SYSTEM, now=NOW):
     with db.transaction(immediate=True) as s:
-        return posting.post_payment(s, scope=scope, actor="user:ops", loan_ref=d.loan_ref,
-                                    payment_ref=ref, amount=amount, paid_at=paid_at, now=now)
+        return posting.post_payment(
+            s,
+            scope=scope,
+            actor="user:ops",
+            loan_ref=d.loan_ref,
+            payment_ref=ref,
+            amount=amount,
+            paid_at=paid_at,
+            now=now,
+        )
 
 
 def add_promise(db, d, amount, due_on, made_at=NOW - timedelta(days=1)):
     with db.transaction() as s:
-        p = promises_repo.add(s, promises_repo.NewPromise(
-            loan_id=d.loan_id, amount=Money.parse(amount, "CNY"), due_on=due_on), now=made_at)
+        p = promises_repo.add(
+            s,
+            promises_repo.NewPromise(
+                loan_id=d.loan_id, amount=Money.parse(amount, "CNY"), due_on=due_on
+            ),
+            now=made_at,
+        )
         return p.id
 
 
 def test_post_replays_and_caches_state(db, make):
     d = make()
     with db.transaction() as s:
-        rows = [(i.seq, i.due_on, i.principal_minor, i.interest_minor)
-                for i in s.scalars(select(Installment).order_by(Installment.seq))]
+        rows = [
+            (i.seq, i.due_on, i.principal_minor, i.interest_minor)
+            for i in s.scalars(select(Installment).order_by(Installment.seq))
+        ]
     r = post(db, d, "P1", "500.00", paid_at=datetime(2026, 1, 10, 2, tzinfo=UTC))
     expected = replay_rows(rows, [(datetime(2026, 1, 10, 2, tzinfo=UTC), 50000)], date(2026, 3, 4))
     assert r.loan.outstanding.minor == expected.outstanding_minor
@@ -47,7 +62,8 @@ def test_post_replays_and_caches_state(db, make):
         assert (loan.outstanding_minor, loan.paid_minor) == (expected.outstanding_minor, 50000)
         inst = s.scalars(select(Installment).order_by(Installment.seq)).all()
         assert [(i.paid_interest_minor, i.paid_principal_minor) for i in inst] == [
-            (p.interest, p.principal) for p in expected.paid_by_installment]
+            (p.interest, p.principal) for p in expected.paid_by_installment
+        ]
         a = s.scalars(select(AuditEvent).where(AuditEvent.action == "payment.post")).one()
         assert a.payload["payment_ref"] == "P1"
 
@@ -122,3 +138,21 @@ def test_daily_reconcile_breaks_overdue_promises_and_counts(db, make):
         assert promises.broken_counts(s, days=1, as_of=date(2026, 3, 30)) == {}
         a = s.scalars(select(AuditEvent).where(AuditEvent.action == "promise.broken")).one()
         assert a.payload["promise_id"] == p1
+
+
+def test_reconcile_open_after_an_import(db, make):
+    """What the importer's caller runs: payments written by other means keep promises."""
+    d = make()
+    pid = add_promise(db, d, "300.00", date(2026, 3, 20))
+    with db.transaction() as s:
+        from faircollect.store.repositories import payments as payments_repo
+
+        payments_repo.add(
+            s,
+            payments_repo.NewPayment(
+                ref="IMP-1", loan_id=d.loan_id, paid_at=NOW, amount=Money.parse("300.00", "CNY")
+            ),
+            now=NOW,
+        )
+    r = promises.reconcile_open(db, now=NOW)
+    assert r.kept == (pid,) and r.loans == 1

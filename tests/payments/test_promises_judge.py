@@ -20,13 +20,20 @@ def pay(day: int, amount: int, hour: int = 12) -> PaymentIn:
 
 
 def promise(pid: int, amount: int, due_day: int, made_day: int = 0) -> PromiseIn:
-    return PromiseIn(pid, amount, (T0 + timedelta(days=due_day)).date(),
-                     T0 + timedelta(days=made_day), "open")
+    return PromiseIn(
+        pid, amount, (T0 + timedelta(days=due_day)).date(), T0 + timedelta(days=made_day), "open"
+    )
 
 
 def test_each_payment_counts_once():
-    v = judge([promise(1, 100, 5), promise(2, 100, 10)], [pay(3, 100)],
-              today=date(2026, 3, 20), now=T0, policy=PromisePolicy(), currency="CNY")
+    v = judge(
+        [promise(1, 100, 5), promise(2, 100, 10)],
+        [pay(3, 100)],
+        today=date(2026, 3, 20),
+        now=T0,
+        policy=PromisePolicy(),
+        currency="CNY",
+    )
     assert [(x.promise_id, x.status) for x in v] == [(1, "kept"), (2, "broken")]
 
 
@@ -39,8 +46,11 @@ def test_tolerance_takes_the_larger_slack():
 
 
 @given(
-    st.lists(st.tuples(st.integers(1, 50_000), st.integers(0, 20), st.integers(0, 5)),
-             min_size=1, max_size=4),
+    st.lists(
+        st.tuples(st.integers(1, 50_000), st.integers(0, 20), st.integers(0, 5)),
+        min_size=1,
+        max_size=4,
+    ),
     st.lists(st.tuples(st.integers(0, 25), st.integers(1, 60_000)), max_size=6),
     st.integers(0, 3),
     st.integers(0, 30),
@@ -49,8 +59,14 @@ def test_judge_invariants(prs, pays, grace, today_day):
     promises = [promise(i, amt, made + due, made) for i, (amt, due, made) in enumerate(prs)]
     payments = [pay(d, a) for d, a in pays]
     today = (T0 + timedelta(days=today_day)).date()
-    out = judge(promises, payments, today=today, now=T0, policy=PromisePolicy(grace_days=grace),
-                currency="CNY")
+    out = judge(
+        promises,
+        payments,
+        today=today,
+        now=T0,
+        policy=PromisePolicy(grace_days=grace),
+        currency="CNY",
+    )
     # payments are never counted twice
     assert sum(v.paid_minor for v in out) <= sum(p.amount_minor for p in payments)
     by_id = {p.id: p for p in promises}
@@ -65,6 +81,7 @@ def test_judge_invariants(prs, pays, grace, today_day):
         else:
             assert today <= last and v.paid_minor < p.amount_minor
         # a promise kept needs payments made after it and by its last day
-        eligible = sum(x.amount_minor for x in payments
-                       if x.paid_at >= p.made_at and x.paid_on <= last)
+        eligible = sum(
+            x.amount_minor for x in payments if x.paid_at >= p.made_at and x.paid_on <= last
+        )
         assert v.paid_minor <= eligible

@@ -303,3 +303,46 @@ def test_cross_cell_rules(db: Any, portfolio: Path, do_import: Any) -> None:
     text_of = {(i.file, i.line): i.format() for i in result.issues}
     assert "no UTC offset" in text_of[("payments.csv", 3)]
     assert "GB 11643" in text_of[("borrowers.csv", 2)]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_worker_processes_load_the_same(db: Any, tmp_path: Path, vault: Any) -> None:
+    """The parallel path (derivation and encryption in worker processes) writes what the
+    in-process path writes (up to the random nonces of the ciphertexts)."""
+    from faircollect.portfolio.generator import generate_portfolio
+    from faircollect.portfolio.importer import import_portfolio
+    from faircollect.store.db import Database, upgrade
+
+    from .conftest import NOW
+
+    book = tmp_path / "book"
+    generate_portfolio(book, accounts=120, seed=3, as_of=AS_OF)
+    other_url = f"sqlite:///{tmp_path / 'other.db'}"
+    upgrade(other_url)
+    other = Database(other_url)
+    try:
+        keys = ("faircollect-test-master-key-A-0123456789abcdefghij",)
+        a = import_portfolio(db, book, vault=vault, today=AS_OF, now=NOW, workers=0)
+        b = import_portfolio(
+            other, book, vault=vault, today=AS_OF, now=NOW, workers=2, vault_keys=keys
+        )
+        assert a.ok and b.ok and a.inserted == b.inserted
+        da, db_ = dump(db), dump(other)
+    finally:
+        other.dispose()
+    for table in ("loans", "installments", "payments", "contact_events", "creditors"):
+        assert da[table] == db_[table], table
+
+    def clear(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:  # drop ciphertexts
+        return [
+            tuple(v for v in r if not (isinstance(v, str) and v.startswith("v1."))) for r in rows
+        ]
+
+    assert clear(da["borrowers"]) == clear(db_["borrowers"])
+    assert clear(da["contact_points"]) == clear(db_["contact_points"])
+    with other.transaction() as s:
+        names = s.scalars(select(Borrower.name_enc).order_by(Borrower.id)).all()
+    with db.transaction() as s:
+        mine = s.scalars(select(Borrower.name_enc).order_by(Borrower.id)).all()
+    dec = [vault.decrypt(x, field=pii.BORROWER_NAME) for x in names]
+    assert dec == [vault.decrypt(x, field=pii.BORROWER_NAME) for x in mine]

@@ -26,33 +26,66 @@ def test_bulk_rows_equal_orm_rows(db: Any) -> None:
         b = Borrower(creditor_id=c.id, ref="B", name_enc="x", created_at=AT, updated_at=AT)
         s.add(b)
         s.flush()
-        terms = dict(creditor_id=c.id, borrower_id=b.id, product="p", currency="CNY",
-                     principal_minor=100000, apr=Decimal("18.2500"), originated_on=date(2025, 1, 31),
-                     term_months=3, repayment="bullet", first_due_on=date(2025, 2, 28), fee_minor=0,
-                     overdue_since=date(2025, 3, 28), created_at=AT, updated_at=AT)  # fmt: skip
+        terms = dict(
+            creditor_id=c.id,
+            borrower_id=b.id,
+            product="p",
+            currency="CNY",
+            principal_minor=100000,
+            apr=Decimal("18.2500"),
+            originated_on=date(2025, 1, 31),
+            term_months=3,
+            repayment="bullet",
+            first_due_on=date(2025, 2, 28),
+            fee_minor=0,
+            overdue_since=date(2025, 3, 28),
+            created_at=AT,
+            updated_at=AT,
+        )
         orm = Loan(ref="ORM", **terms)
         s.add(orm)
         s.flush()
         conn = s.connection()
         ids = repo.reserve_ids(conn, Loan.__table__, 2)
         assert ids[0] > orm.id
-        repo.bulk_insert(conn, Loan.__table__, {
-            "id": ids, "ref": ["BULK", "BULK2"], "creditor_id": [c.id] * 2,
-            "borrower_id": [b.id] * 2, "product": ["p"] * 2, "currency": ["CNY"] * 2,
-            "principal_minor": np.array([100000, 5], dtype=np.int64),
-            "apr": [Decimal("18.2500"), Decimal("0")],
-            "originated_on": np.array(["2025-01-31", "2025-01-31"], dtype="datetime64[D]"),
-            "term_months": [3, 3], "repayment": ["bullet"] * 2,
-            "first_due_on": [date(2025, 2, 28)] * 2,
-            "fee_minor": [0, 0], "overdue_since": [date(2025, 3, 28), None],
-            "created_at": [AT, AT], "updated_at": np.array([AT.replace(tzinfo=None)] * 2, "datetime64[us]"),
-        })  # fmt: skip
+        repo.bulk_insert(
+            conn,
+            Loan.__table__,
+            {
+                "id": ids,
+                "ref": ["BULK", "BULK2"],
+                "creditor_id": [c.id] * 2,
+                "borrower_id": [b.id] * 2,
+                "product": ["p"] * 2,
+                "currency": ["CNY"] * 2,
+                "principal_minor": np.array([100000, 5], dtype=np.int64),
+                "apr": [Decimal("18.2500"), Decimal("0")],
+                "originated_on": np.array(["2025-01-31", "2025-01-31"], dtype="datetime64[D]"),
+                "term_months": [3, 3],
+                "repayment": ["bullet"] * 2,
+                "first_due_on": [date(2025, 2, 28)] * 2,
+                "fee_minor": [0, 0],
+                "overdue_since": [date(2025, 3, 28), None],
+                "created_at": [AT, AT],
+                "updated_at": np.array([AT.replace(tzinfo=None)] * 2, "datetime64[us]"),
+            },
+        )
         pid = repo.reserve_ids(conn, Payment.__table__, 1)
-        repo.bulk_insert(conn, Payment.__table__, {
-            "id": pid, "ref": ["P"], "loan_id": [int(ids[0])], "paid_at": [AT],
-            "amount_minor": [5], "currency": ["CNY"], "channel": [""],
-            "allocation": [{"fee": 0, "interest": 5}], "created_at": [AT],
-        })  # fmt: skip
+        repo.bulk_insert(
+            conn,
+            Payment.__table__,
+            {
+                "id": pid,
+                "ref": ["P"],
+                "loan_id": [int(ids[0])],
+                "paid_at": [AT],
+                "amount_minor": [5],
+                "currency": ["CNY"],
+                "channel": [""],
+                "allocation": [{"fee": 0, "interest": 5}],
+                "created_at": [AT],
+            },
+        )
     with db.transaction() as s:
         loans = {lo.ref: lo for lo in s.scalars(select(Loan))}
         pay = s.scalars(select(Payment)).one()
@@ -66,9 +99,12 @@ def test_bulk_rows_equal_orm_rows(db: Any) -> None:
     assert pay.paid_at == AT and pay.allocation == {"fee": 0, "interest": 5}
     if db.dialect == "sqlite":
         with db.engine.connect() as conn:
-            raw = conn.execute(text(
-                "SELECT ref, apr, originated_on, created_at, overdue_since FROM loans "
-                "WHERE ref IN ('ORM', 'BULK') ORDER BY ref")).all()  # fmt: skip
+            raw = conn.execute(
+                text(
+                    "SELECT ref, apr, originated_on, created_at, overdue_since FROM loans "
+                    "WHERE ref IN ('ORM', 'BULK') ORDER BY ref"
+                )
+            ).all()
         assert raw[0][1:] == raw[1][1:]  # byte-identical storage
 
 

@@ -22,8 +22,15 @@ from .conftest import AS_OF
 
 def _terms(lo: Loan) -> LoanTerms:
     fee = Money(lo.fee_minor, lo.currency) if lo.fee_minor else None
-    return LoanTerms(Money(lo.principal_minor, lo.currency), lo.apr, lo.term_months,
-                     RepaymentKind(lo.repayment), lo.originated_on, lo.first_due_on, fee)  # fmt: skip
+    return LoanTerms(
+        Money(lo.principal_minor, lo.currency),
+        lo.apr,
+        lo.term_months,
+        RepaymentKind(lo.repayment),
+        lo.originated_on,
+        lo.first_due_on,
+        fee,
+    )
 
 
 def test_summary_matches_the_domain(db: Any, portfolio: Any, do_import: Any) -> None:
@@ -47,7 +54,15 @@ def test_summary_matches_the_domain(db: Any, portfolio: Any, do_import: Any) -> 
     assert got == expected
     assert [c.creditor for c in summary.creditors] == ["ACME-CFC", "ZEN-MICRO"]
     assert [b.bucket for b in summary.creditors[0].buckets] == [
-        "M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+"]  # fmt: skip
+        "M0",
+        "M1",
+        "M2",
+        "M3",
+        "M4",
+        "M5",
+        "M6",
+        "M7+",
+    ]
     # every loan judged without the shortcut: the same breaches
     over = {
         lo.ref

@@ -78,7 +78,8 @@ def test_rotation_end_to_end(db: Database, test_secret_keys: tuple[str, ...]) ->
     _seed(db, old)
     _lookups_ok(db, old)  # before
     ring = Vault([b, a])
-    assert rotation.pending(db, ring) == {"borrowers": N, "contact_points": N, "users": 1}
+    pending = {k: v for k, v in rotation.pending(db, ring).items() if v}
+    assert pending == {"borrowers": N, "contact_points": N, "users": 1}
     _lookups_ok(db, ring)  # rotation declared, nothing re-encrypted yet
 
     # interrupt after the first batch of borrowers
@@ -91,9 +92,10 @@ def test_rotation_end_to_end(db: Database, test_secret_keys: tuple[str, ...]) ->
     _lookups_ok(db, ring)  # during: some rows under b, the rest under a
 
     result = rotation.reencrypt(db, ring, batch_size=3)  # resume: done rows are skipped
-    assert result.rows == {"borrowers": N - 3, "contact_points": N, "users": 1}
+    rows = {k: v for k, v in result.rows.items() if v}
+    assert rows == {"borrowers": N - 3, "contact_points": N, "users": 1}
     assert result.active_key_id == ring.active_key_id
-    assert rotation.pending(db, ring) == {"borrowers": 0, "contact_points": 0, "users": 0}
+    assert not any(rotation.pending(db, ring).values())
     assert rotation.reencrypt(db, ring).total == 0
 
     tokens = _all_tokens(db)

@@ -53,6 +53,10 @@ def get(url: str) -> Callable[[World, str, str], dict[str, Any]]:
     return lambda w, code, who: {"url": url}
 
 
+#: the contact attempt / contact point each role created in the contacts block below
+_MINE = {"supervisor": 1, "collector": 2, "field_agent": 3}
+
+
 def loan_url(w: World, code: str, who: str) -> dict[str, Any]:
     return {"url": f"/api/v1/loans/{w.tenant(code).loan_ref}"}
 
@@ -71,6 +75,124 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/rules/check"): Case(
         lambda w, c, who: {"url": "/api/v1/rules/check", "json": SCENARIO},
         every(200, anonymous=401),
+    ),
+    # contacts (issue 4). Order matters within this block: the POST of a contact attempt
+    # (by supervisor, collector, field_agent in PRINCIPALS order) creates attempts 1, 2, 3
+    # of creditor A, and the POST of a contact point creates points 1, 2, 3; the routes
+    # after them address those rows. Channel "legal" and a threatening message keep the
+    # answers independent of the time of day (quiet hours).
+    ("POST", "/api/v1/contact-attempts"): Case(
+        lambda w, c, who: {
+            "url": "/api/v1/contact-attempts",
+            "json": {"loan_ref": w.tenant(c).loan_ref, "channel": "legal",
+                     "purpose": "notice_end"},
+        },
+        own=every(403, anonymous=401, supervisor=201, collector=201, field_agent=201),
+        other=every(403, anonymous=401, supervisor=404, collector=404, field_agent=404),
+    ),
+    ("GET", "/api/v1/contact-attempts/{attempt_id}"): Case(
+        lambda w, c, who: {"url": f"/api/v1/contact-attempts/{1 if c == 'A' else 999}"},
+        own=every(200, anonymous=401),
+        other=every(404, anonymous=401),
+    ),
+    ("POST", "/api/v1/contact-attempts/{attempt_id}/outcome"): Case(
+        lambda w, c, who: {
+            "url": f"/api/v1/contact-attempts/{_MINE.get(who, 1) if c == 'A' else 999}/outcome",
+            "json": {"outcome": "no_answer"},
+        },
+        own=every(403, anonymous=401, supervisor=200, collector=200, field_agent=200),
+        other=every(403, anonymous=401, supervisor=404, collector=404, field_agent=404),
+    ),
+    ("POST", "/api/v1/contact-attempts/{attempt_id}/override-requests"): Case(
+        lambda w, c, who: {
+            "url": f"/api/v1/contact-attempts/{1 if c == 'A' else 999}/override-requests",
+            "json": {"reason": "the consumer asked for a call back"},
+        },
+        # the attempt was allowed: there is nothing to override (409)
+        own=every(403, anonymous=401, supervisor=409, collector=409, field_agent=409),
+        other=every(403, anonymous=401, supervisor=404, collector=404, field_agent=404),
+    ),
+    ("GET", "/api/v1/overrides"): Case(
+        get("/api/v1/overrides"), own=every(200, anonymous=401), other=every(200, anonymous=401)
+    ),
+    ("POST", "/api/v1/overrides/{override_id}/decision"): Case(
+        lambda w, c, who: {"url": "/api/v1/overrides/999/decision",
+                           "json": {"approve": False, "reason": "no such request here"}},
+        own=every(403, anonymous=401, compliance=404),
+        other=every(403, anonymous=401, compliance=404),
+    ),
+    ("GET", "/api/v1/loans/{loan_ref}/contact-points"): Case(
+        lambda w, c, who: {"url": f"/api/v1/loans/{w.tenant(c).loan_ref}/contact-points"},
+        own=every(200, anonymous=401),
+        other=every(404, anonymous=401),
+    ),
+    ("POST", "/api/v1/loans/{loan_ref}/contact-points"): Case(
+        lambda w, c, who: {
+            "url": f"/api/v1/loans/{w.tenant(c).loan_ref}/contact-points",
+            "json": {"kind": "phone", "value": "13700001234", "party": "emergency_contact"},
+        },
+        own=every(403, anonymous=401, supervisor=201, collector=201, field_agent=201),
+        other=every(403, anonymous=401, supervisor=404, collector=404, field_agent=404),
+    ),
+    ("POST", "/api/v1/contact-points/{contact_point_id}/status"): Case(
+        lambda w, c, who: {
+            "url": f"/api/v1/contact-points/{_MINE.get(who, 1) if c == 'A' else 999}/status",
+            "json": {"status": "verified"},
+        },
+        own=every(403, anonymous=401, supervisor=200, collector=200, field_agent=200),
+        other=every(403, anonymous=401, supervisor=404, collector=404, field_agent=404),
+    ),
+    ("GET", "/api/v1/loans/{loan_ref}/promises"): Case(
+        lambda w, c, who: {"url": f"/api/v1/loans/{w.tenant(c).loan_ref}/promises"},
+        own=every(200, anonymous=401),
+        other=every(404, anonymous=401),
+    ),
+    ("POST", "/api/v1/messages"): Case(
+        lambda w, c, who: {
+            "url": "/api/v1/messages",
+            "json": {"loan_ref": w.tenant(c).loan_ref, "channel": "sms",
+                     "content": "再不还钱就爆你通讯录！"},
+        },
+        # the content lint blocks it (409) whatever the time: the caller was allowed to try
+        own=every(403, anonymous=401, supervisor=409, collector=409, field_agent=409),
+        other=every(403, anonymous=401, supervisor=404, collector=404, field_agent=404),
+    ),
+    ("GET", "/api/v1/messages/{message_id}"): Case(
+        get("/api/v1/messages/1"), own=every(404, anonymous=401), other=every(404, anonymous=401)
+    ),
+    ("GET", "/api/v1/templates"): Case(
+        lambda w, c, who: {"url": f"/api/v1/templates?creditor={c}"},
+        own=every(200, anonymous=401),
+        other=every(404, anonymous=401),
+    ),
+    ("POST", "/api/v1/templates"): Case(
+        lambda w, c, who: {
+            "url": "/api/v1/templates",
+            "json": {"creditor": c, "code": "reminder", "channel": "sms", "locale": "en",
+                     "body": "Hello {{ name }}, {{ amount_due }} is due."},
+        },
+        own=every(403, anonymous=401, supervisor=201, compliance=201),
+        other=every(403, anonymous=401, supervisor=404, compliance=404),
+    ),
+    ("POST", "/api/v1/payments"): Case(
+        lambda w, c, who: {
+            "url": "/api/v1/payments",
+            "json": {"loan_ref": w.tenant(c).loan_ref, "payment_ref": f"PAY-{c}-{who}",
+                     "amount": "10.00", "paid_at": "2026-03-02T10:00:00+08:00"},
+        },
+        own=every(403, anonymous=401, supervisor=201),
+        other=every(403, anonymous=401, supervisor=404),
+    ),
+    # provider webhooks: unsigned requests are refused whoever sends them
+    ("POST", "/api/v1/inbound/sms"): Case(
+        lambda w, c, who: {"url": "/api/v1/inbound/sms",
+                           "json": {"from": "+8613700000000", "text": "STOP", "message_id": "m"}},
+        every(401),
+    ),
+    ("POST", "/api/v1/inbound/email"): Case(
+        lambda w, c, who: {"url": "/api/v1/inbound/email",
+                           "json": {"recipient": "x@example.org", "status": "5.1.1"}},
+        every(401),
     ),
     # staff pages (anonymous visitors are sent to the sign-in page)
     ("GET", "/"): Case(get("/"), every(200, anonymous=303)),

@@ -129,7 +129,12 @@ def run_import(
         enabled = sys.stderr.isatty() if show_progress is None else show_progress
         with _progress(enabled) as progress:
             result = import_portfolio(
-                db, folder, vault=vault, actor="cli:import", progress=progress
+                db,
+                folder,
+                vault=vault,
+                vault_keys=settings.secret_keys,
+                actor="cli:import",
+                progress=progress,
             )
     finally:
         db.dispose()

@@ -22,6 +22,12 @@ def serve_command(
         "--secure-cookies/--insecure-cookies",
         help="mark cookies Secure (default: yes, except on a loopback host outside production)",
     ),
+    outbox_worker: bool = typer.Option(
+        False,
+        "--outbox-worker/--no-outbox-worker",
+        envvar="FAIRCOLLECT_OUTBOX_WORKER",
+        help="also deliver queued messages in a background thread (contacts/worker.py)",
+    ),
 ) -> None:
     """Upgrade the database, then serve the web app (staff pages, JSON API under /api/v1)."""
     from faircollect.web import server
@@ -36,7 +42,20 @@ def serve_command(
         f"serving on http://{shown}:{port}/ (cookies {cookies})",
         err=True,
     )
-    server.run(web, host=host, port=port)
+    worker = None
+    if outbox_worker:
+        from faircollect.contacts.worker import OutboxWorker
+        from faircollect.store.db import Database
+        from faircollect.vault import Vault
+
+        worker = OutboxWorker(Database(settings.database_url), Vault.from_settings(settings))
+        if not worker.start():
+            typer.echo("outbox worker not started: no channel configured", err=True)
+    try:
+        server.run(web, host=host, port=port)
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 def register(app: typer.Typer) -> None:

@@ -36,7 +36,6 @@ from faircollect import audit, clock
 from faircollect.rules.engine import EngineConfig, explain
 from faircollect.rules.model import Action, Decision
 from faircollect.store.db import Database, Session
-from faircollect.store.repositories import contact_events as events_repo
 from faircollect.store.repositories import gate as repo
 from faircollect.store.repositories import outbox as outbox_repo
 from faircollect.store.scope import Scope
@@ -200,9 +199,7 @@ def _action(
         ) from None
 
 
-def _point_checks(
-    pack: str, party: str, channel: str, point: ContactPoint | None
-) -> list[GateViolation]:
+def _point_checks(pack: str, party: str, channel: str, point: Any) -> list[GateViolation]:
     out: list[GateViolation] = []
     if point is None:
         return out
@@ -232,7 +229,7 @@ def _point_checks(
     return out
 
 
-def _loan_checks(loan: Loan, purpose: str) -> list[GateViolation]:
+def _loan_checks(loan: Any, purpose: str) -> list[GateViolation]:
     if purpose == "notice_end":
         return []
     if loan.hold_reason:
@@ -283,16 +280,16 @@ def attempt(
     """Check and record one contact attempt (see the module docstring). Raises NotFound for
     a loan or contact point outside the scope, Invalid for input outside the vocabulary."""
     _action(channel, party, loan_ref, place, purpose, content, in_response_to_consumer, None)
-    borrower = repo.lock_borrower_of_loan(session, loan_ref, scope=scope)
-    found = None if borrower is None else repo.loan_and_creditor(session, loan_ref, scope=scope)
-    if borrower is None or found is None:
+    borrower = repo.lock_debtor(session, loan_ref, scope=scope)
+    loan = None if borrower is None else repo.loan_row(session, loan_ref)
+    if borrower is None or loan is None:
         raise loan_not_found(loan_ref)
-    loan, creditor = found  # read after the lock: sees a concurrent outcome's changes
     # "now" is read AFTER the lock: an attempt that waited for the lock is judged after the
-    # attempts that went before it (else it would not see them in its history)
+    # attempts that went before it (else it would not see them in its history); the loan is
+    # read after the lock too (it sees a concurrent outcome's changes)
     at = clock.ensure_aware(now) if now is not None else clock.now()
-    points = tuple(repo.contact_points(session, borrower.id))
-    point: ContactPoint | None = None
+    points: tuple[Any, ...] = tuple(repo.point_rows(session, borrower.id))
+    point: Any = None
     if contact_point_id is not None:
         point = next((p for p in points if p.id == contact_point_id), None)
         if point is None:
@@ -305,14 +302,9 @@ def attempt(
     if composer is not None:
         if vault is None:
             raise ValueError("a composer needs the vault (messages are stored encrypted)")
-        ctx = GateContext(at, creditor, loan, borrower, points, point, channel, party, purpose)
-        composed = composer(ctx)
-        content = composed.content
-        purpose = composed.purpose or purpose
-        if composed.contact_point_id is not None and point is None:
-            if all(p.id != composed.contact_point_id for p in points):  # the composer added it
-                points = tuple(repo.contact_points(session, borrower.id))
-            point = next(p for p in points if p.id == composed.contact_point_id)
+        composed, content, purpose, points, point = _compose(
+            session, composer, at, loan, borrower.id, point, channel, party, purpose
+        )
     if point is not None:
         _check_point_fits(point, channel, party)
     action = _action(
@@ -325,7 +317,7 @@ def attempt(
         in_response_to_consumer,
         None if point is None else str(point.id),
     )
-    pack = creditor.pack
+    pack = loan.pack
     rows = repo.history_rows(
         session,
         borrower.id,
@@ -348,7 +340,7 @@ def attempt(
         zones=state.debtor_zones(borrower, points, vault),
     )
     config = EngineConfig(
-        contact_window=policy.contact_window(creditor.settings),
+        contact_window=policy.contact_window(loan.settings),
         contact_point_sources={str(p.id): p.source for p in points},
     )
     decision: Decision = explain(scenario, config=config).decision
@@ -361,34 +353,33 @@ def attempt(
     allowed = not blocking
     nxt = None if allowed or extra else decision.next_allowed_at
     status = "blocked" if not allowed else "overridden" if violations else "attempted"
-    event = events_repo.add(
+    event_id = repo.insert_event(
         session,
-        events_repo.NewContactEvent(
-            creditor_id=loan.creditor_id,
-            borrower_id=borrower.id,
-            loan_id=loan.id,
-            at=at,
-            channel=channel,
-            party=party,
-            debt_refs=(loan.ref,),
-            place=action.place,
-            purpose=purpose,
-            outcome=None,
-            initiated_by="collector",
-            collector=collector or actor,
-            contact_point_id=None if point is None else point.id,
-            status=status,
-            pack_version=decision.pack_version,
-            violations=tuple(v.stored() for v in violations),
-        ),
-        now=at,
+        {
+            "creditor_id": loan.creditor_id,
+            "borrower_id": borrower.id,
+            "loan_id": loan.id,
+            "debt_refs": [loan.ref],
+            "at": at,
+            "channel": channel,
+            "party": party,
+            "place": action.place,
+            "purpose": purpose,
+            "outcome": None,
+            "initiated_by": "collector",
+            "collector": collector or actor,
+            "contact_point_id": None if point is None else point.id,
+            "status": status,
+            "pack_version": decision.pack_version,
+            "violations": [v.stored() for v in violations],
+            "created_at": at,
+        },
     )
-    repo.bump_lock_version(session, borrower.id, at)
     message_id = None
     if allowed and composed is not None and vault is not None:
-        message_id = _enqueue(session, vault, composed, loan, borrower, event.id, channel, at)
+        message_id = _enqueue(session, vault, composed, loan, borrower.id, event_id, channel, at)
     payload: dict[str, Any] = {
-        "attempt_id": event.id,
+        "attempt_id": event_id,
         "loan_ref": loan.ref,
         "borrower_ref": borrower.ref,
         "channel": channel,
@@ -421,7 +412,7 @@ def attempt(
     )
     return AttemptResult(
         allowed=allowed,
-        attempt_id=event.id,
+        attempt_id=event_id,
         status=status,
         at=at,
         loan_ref=loan.ref,
@@ -440,7 +431,35 @@ def attempt(
     )
 
 
-def _check_point_fits(point: ContactPoint, channel: str, party: str) -> None:
+def _compose(
+    session: Session,
+    composer: Composer,
+    at: datetime,
+    loan_row: repo.LoanRow,
+    borrower_id: int,
+    point: Any,
+    channel: str,
+    party: str,
+    purpose: str,
+) -> tuple[Composed, str, str, tuple[Any, ...], Any]:
+    """Run the composer on ORM objects (it may render templates, reveal PII, add the
+    borrower's own contact point); returns what the attempt then uses."""
+    creditor = session.get(Creditor, loan_row.creditor_id)
+    loan = session.get(Loan, loan_row.id, populate_existing=True)
+    borrower = session.get(Borrower, borrower_id, populate_existing=True)
+    assert creditor is not None and loan is not None and borrower is not None
+    orm_points = tuple(repo.contact_points(session, borrower_id))
+    chosen = None if point is None else next(p for p in orm_points if p.id == point.id)
+    ctx = GateContext(at, creditor, loan, borrower, orm_points, chosen, channel, party, purpose)
+    composed = composer(ctx)
+    if composed.contact_point_id is not None and chosen is None:
+        if all(p.id != composed.contact_point_id for p in orm_points):  # the composer added it
+            orm_points = tuple(repo.contact_points(session, borrower_id))
+        chosen = next(p for p in orm_points if p.id == composed.contact_point_id)
+    return composed, composed.content, composed.purpose or purpose, orm_points, chosen
+
+
+def _check_point_fits(point: Any, channel: str, party: str) -> None:
     kind = state.KIND_FOR_CHANNEL.get(channel)
     if kind is not None and point.kind != kind:
         raise Invalid(
@@ -460,8 +479,8 @@ def _enqueue(
     session: Session,
     vault: Vault,
     c: Composed,
-    loan: Loan,
-    borrower: Borrower,
+    loan: repo.LoanRow,
+    borrower_id: int,
     event_id: int,
     channel: str,
     at: datetime,
@@ -474,7 +493,7 @@ def _enqueue(
         outbox_repo.NewOutboxMessage(
             idempotency_key=key,
             creditor_id=loan.creditor_id,
-            borrower_id=borrower.id,
+            borrower_id=borrower_id,
             loan_id=loan.id,
             contact_event_id=event_id,
             contact_point_id=c.contact_point_id,

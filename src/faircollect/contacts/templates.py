@@ -366,6 +366,28 @@ def seed_defaults(
     return added
 
 
+def defaults_for(currency: str = "CNY") -> list[dict[str, Any]]:
+    """The built-in default templates as plain values (version 0: not stored)."""
+    out = []
+    for spec in _defaults()["defaults"]:
+        for channel in spec["channels"]:
+            for locale in LOCALES:
+                t = spec.get(locale)
+                if t is None:
+                    continue
+                out.append(
+                    {
+                        "code": spec["code"],
+                        "channel": channel,
+                        "locale": locale,
+                        "purpose": spec.get("purpose", "reminder"),
+                        "subject": t.get("subject") if channel in ("email", "app") else None,
+                        "body": t["body"],
+                    }
+                )
+    return out
+
+
 def kind_of(code: str) -> str:
     for spec in _defaults()["defaults"]:
         if spec["code"] == code:

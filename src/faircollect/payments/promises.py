@@ -42,6 +42,7 @@ __all__ = [
     "reconcile_due",
     "reconcile_loan",
     "reconcile_loans",
+    "reconcile_open",
 ]
 
 SYSTEM = Scope.system()
@@ -209,6 +210,26 @@ def reconcile_due(
     for i in range(0, len(ids), chunk):
         with db.transaction(immediate=True) as s:
             total = total + reconcile_loans(s, ids[i : i + chunk], actor=actor, now=at, today=as_of)
+    return total
+
+
+def reconcile_open(
+    db: Database,
+    *,
+    actor: str = "system:promises",
+    now: datetime | None = None,
+    scope: Scope = SYSTEM,
+    chunk: int = 200,
+) -> ReconcileResult:
+    """Reconcile every loan with an open promise (kept ones are found whatever their date):
+    what the importer's caller runs after an import added payments."""
+    at = now or clock.now()
+    with db.transaction() as s:
+        ids = repo.loans_with_open_due_before(s, date.max, scope=scope)
+    total = ReconcileResult()
+    for i in range(0, len(ids), chunk):
+        with db.transaction(immediate=True) as s:
+            total = total + reconcile_loans(s, ids[i : i + chunk], actor=actor, now=at)
     return total
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -23,10 +23,20 @@ from faircollect.domain.delinquency import replay_rows
 from faircollect.domain.schedule import schedule_rows
 from faircollect.domain.waterfall import WaterfallConfig
 
-__all__ = ["Chunk", "Derived", "derive_all", "derive_chunk"]
+__all__ = [
+    "Chunk",
+    "Derived",
+    "Task",
+    "derive_all",
+    "derive_chunk",
+    "make_pool",
+    "split",
+    "submit",
+    "warm_up",
+]
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-PARALLEL_FROM = 20_000  # loans; below this a pool costs more than it saves
+PARALLEL_FROM = 100_000  # loans; below this a pool costs more than it saves
 CHUNK_LOANS = 25_000
 
 
@@ -148,78 +158,86 @@ def derive_chunk(c: Chunk) -> Derived:
     )
 
 
-def _concat(parts: Sequence[Derived]) -> Derived:
-    if len(parts) == 1:
-        return parts[0]
-    return Derived(
-        outstanding=np.concatenate([p.outstanding for p in parts]),
-        paid=np.concatenate([p.paid for p in parts]),
-        overdue_since=np.concatenate([p.overdue_since for p in parts]),
-        inst_count=np.concatenate([p.inst_count for p in parts]),
-        inst={k: np.concatenate([p.inst[k] for p in parts]) for k in parts[0].inst},
-        allocation=[a for p in parts for a in p.allocation],
-    )
+class Task:
+    """A result to come: a future from the pool, or a call made when the result is asked for
+    (in-process mode keeps the same order of work)."""
 
+    def __init__(self, future: Future[Any] | None = None, call: Any = None) -> None:
+        self._future = future
+        self._call = call
 
-class Pending:
-    """Derivation under way (futures in a pool, or already done in-process)."""
-
-    def __init__(self, futures: list[Future[Derived]] | None, done: Derived | None,
-                 pool: ProcessPoolExecutor | None) -> None:  # fmt: skip
-        self._futures = futures
-        self._done = done
-        self._pool = pool
-
-    def result(self) -> Derived:
-        try:
-            if self._done is None:
-                assert self._futures is not None
-                self._done = _concat([f.result() for f in self._futures])
-            return self._done
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
+    def result(self) -> Any:
+        if self._future is not None:
+            return self._future.result()
+        return self._call()
 
     def cancel(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        if self._future is not None:
+            self._future.cancel()
 
 
-def _split(c: Chunk, size: int) -> Iterator[Chunk]:
+def _ready() -> bool:
+    return True
+
+
+def warm_up(pool: ProcessPoolExecutor) -> None:
+    """Start every worker now (they import the domain while the caller reads files)."""
+    for _ in range(pool._max_workers):
+        pool.submit(_ready)
+
+
+def submit(pool: ProcessPoolExecutor | None, fn: Any, *args: Any) -> Task:
+    if pool is None:
+        return Task(call=lambda: fn(*args))
+    return Task(future=pool.submit(fn, *args))
+
+
+def make_pool(workers: int | None, loans: int) -> ProcessPoolExecutor | None:
+    """A process pool for a big import (None: do everything in this process).
+    workers None = automatic (the CPU count, from PARALLEL_FROM loans on); 0 or 1 = none."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if loans >= PARALLEL_FROM else 0
+    if workers <= 1:
+        return None
+    ctx: Any = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["faircollect.portfolio.derive", "faircollect.portfolio.crypto"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def split(c: Chunk, size: int) -> Iterator[tuple[int, int, Chunk]]:
+    """(first loan, end loan, sub-chunk) pieces of `c`."""
     n = len(c.principal)
     for lo in range(0, n, size):
         hi = min(n, lo + size)
-        p0, p1 = c.pay_start[lo] if lo < n else 0, c.pay_end[hi - 1] if hi > lo else 0
-        yield Chunk(
-            principal=c.principal[lo:hi],
-            apr=c.apr[lo:hi],
-            term=c.term[lo:hi],
-            repayment=c.repayment[lo:hi],
-            first_due=c.first_due[lo:hi],
-            day=c.day[lo:hi],
-            penalty=c.penalty[lo:hi],
-            waterfall=c.waterfall[lo:hi],
-            waterfalls=c.waterfalls,
-            pay_start=[s - p0 for s in c.pay_start[lo:hi]],
-            pay_end=[e - p0 for e in c.pay_end[lo:hi]],
-            pay_day=c.pay_day[p0:p1],
-            pay_amount=c.pay_amount[p0:p1],
-            as_of=c.as_of,
+        p0, p1 = c.pay_start[lo], c.pay_end[hi - 1]
+        yield (
+            lo,
+            hi,
+            Chunk(
+                principal=c.principal[lo:hi],
+                apr=c.apr[lo:hi],
+                term=c.term[lo:hi],
+                repayment=c.repayment[lo:hi],
+                first_due=c.first_due[lo:hi],
+                day=c.day[lo:hi],
+                penalty=c.penalty[lo:hi],
+                waterfall=c.waterfall[lo:hi],
+                waterfalls=c.waterfalls,
+                pay_start=[s - p0 for s in c.pay_start[lo:hi]],
+                pay_end=[e - p0 for e in c.pay_end[lo:hi]],
+                pay_day=c.pay_day[p0:p1],
+                pay_amount=c.pay_amount[p0:p1],
+                as_of=c.as_of,
+            ),
         )
 
 
-def derive_all(c: Chunk, *, workers: int | None = None) -> Pending:
-    """Start deriving every loan of `c`. With more than PARALLEL_FROM loans (and workers != 0)
-    the chunks go to a process pool and this returns at once; call `.result()` later."""
-    n = len(c.principal)
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if n >= PARALLEL_FROM else 0
-    if workers <= 1 or n == 0:
-        return Pending(None, derive_chunk(c), None)
-    ctx: Any = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["faircollect.portfolio.derive"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-    futures = [pool.submit(derive_chunk, part) for part in _split(c, CHUNK_LOANS)]
-    return Pending(futures, None, pool)
+def derive_all(
+    c: Chunk, pool: ProcessPoolExecutor | None, size: int | None = None
+) -> list[tuple[int, int, Task]]:
+    """Derivation of every loan of `c`, in pieces of `size` loans: [(lo, hi, task)]."""
+    if not c.principal:
+        return []
+    return [
+        (lo, hi, submit(pool, derive_chunk, part)) for lo, hi, part in split(c, size or CHUNK_LOANS)
+    ]

@@ -28,9 +28,10 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,7 +48,6 @@ from faircollect.store import pii
 from faircollect.store.db import Database, Session
 from faircollect.store.repositories import creditors as creditor_repo
 from faircollect.store.repositories import imports as repo
-from faircollect.store.repositories.borrowers import BorrowerPII, pii_columns
 from faircollect.store.tables import (
     Borrower,
     ContactEvent,
@@ -58,15 +58,16 @@ from faircollect.store.tables import (
 )
 from faircollect.vault import Vault
 
+from . import crypto, derive
 from .issues import Issue
 from .schema import PLACE_BY_KIND
-from . import derive
-from .validate import FileChecks, Plan, Validation, _local_dates, check_against, check_files
+from .validate import Plan, Validation, _local_dates, check_against, check_files
 
 __all__ = ["ImportResult", "Progress", "import_portfolio"]
 
 ACTION = "portfolio.import"
 COMPONENTS = ("fee", "penalty", "interest", "principal")
+CRYPTO_CHUNK = 50_000
 
 
 class Progress(Protocol):
@@ -147,22 +148,50 @@ def import_portfolio(
     now: datetime | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    vault_keys: tuple[str, ...] | None = None,
 ) -> ImportResult:
     """Validate and load `folder` (see the module docstring). Never raises for bad data:
     the issues come back in the result and nothing is written.
 
-    `workers`: processes deriving schedules and loan state (None: automatic, a pool only for
-    big imports; 0: in this process)."""
+    `workers`: worker processes for schedules, loan state and (with `vault_keys`) encryption
+    (None: automatic, a pool only for big imports; 0: everything in this process).
+    `vault_keys`: the vault's master secrets (settings.secret_keys), so that workers can
+    encrypt; without them encryption runs in this process with `vault`."""
     # millions of small objects are created and all of them live until the end: the cyclic
     # GC would scan them again and again (quadratic); nothing here makes reference cycles
     collecting = gc.isenabled()
-    gc.disable()
+    folder = Path(folder)
+    pool = None
     try:
-        return _import(db, Path(folder), vault, actor, today or clock.today(), now or clock.now(),
-                       progress or _Silent(), workers)  # fmt: skip
+        gc.disable()
+        # start the worker processes (if any) now: they boot while the files are read
+        pool = derive.make_pool(workers, _estimated_loans(folder))
+        if pool is not None:
+            derive.warm_up(pool)
+        return _import(
+            db,
+            folder,
+            vault,
+            actor,
+            today or clock.today(),
+            now or clock.now(),
+            progress or _Silent(),
+            pool,
+            vault_keys,
+        )
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         if collecting:
             gc.enable()
+
+
+def _estimated_loans(folder: Path) -> int:
+    """Rows of loans.csv, estimated from its size (decides whether a pool pays off)."""
+    try:
+        return (folder / "loans.csv").stat().st_size // 100
+    except OSError:
+        return 0
 
 
 def _import(
@@ -173,7 +202,8 @@ def _import(
     today: date,
     now: datetime,
     progress: Progress,
-    workers: int | None,
+    pool: ProcessPoolExecutor | None,
+    keys: tuple[str, ...] | None,
 ) -> ImportResult:
     timer = _Timer()
     with timer("read_and_check_files"):
@@ -197,7 +227,7 @@ def _import(
                     timings=timer.timings,
                 )
             loader = _Loader(
-                session, conn, validation, files, vault, today, now, progress, timer, workers
+                session, conn, validation, vault, today, now, progress, timer, pool, keys
             )
             loader.run()
             counts = {
@@ -273,13 +303,13 @@ class _Loader:
         session: Session,
         conn: Any,
         v: Validation,
-        files: FileChecks,
         vault: Vault,
         today: date,
         now: datetime,
         progress: Progress,
         timer: _Timer,
-        workers: int | None,
+        pool: ProcessPoolExecutor | None,
+        keys: tuple[str, ...] | None,
     ) -> None:
         self.session = session
         self.conn = conn
@@ -290,7 +320,8 @@ class _Loader:
         self.now = now
         self.progress = progress
         self.timer = timer
-        self.workers = workers
+        self.pool = pool
+        self.keys = keys
         self.inserted: dict[str, int] = {}
         self.updated: dict[str, int] = {}
         self.creditor_ids: dict[str, int] = {}
@@ -305,28 +336,44 @@ class _Loader:
     def run(self) -> None:
         with self.timer("creditors"):
             self._creditors()
-        with self.timer("derive_start"):
+        with self.timer("prepare"):
             payments = self._group_payments()
-            pending = self._start_derive(payments)
-        try:
-            with self.timer("borrowers"):
-                self._borrowers()
-            with self.timer("contact_points"):
-                self._contact_points()
+            chunk = self._derive_input(payments)
+            people = self._assign_borrower_ids()
+        pool = self.pool
+        with self.timer("prepare"):
+            # encryption first (the main process needs it first), then the derivation
+            secret: Any = self.keys if pool is not None and self.keys else self.vault
+            b_tasks = [
+                (lo, derive.submit(pool, crypto.encrypt_borrowers, secret, part))
+                for lo, part in _pieces(people, CRYPTO_CHUNK)
+            ]
+            wanted = self._wanted_points()
+            p_tasks = [
+                derive.submit(pool, crypto.encrypt_points, secret, [(w[1], w[2]) for w in part])
+                for _lo, part in _pieces(wanted, CRYPTO_CHUNK)
+            ]
+            d_tasks = derive.derive_all(chunk, pool)
+        with self.timer("borrowers"):
+            self._insert_borrowers(b_tasks)
+        with self.timer("contact_points"):
+            self._insert_points(wanted, p_tasks)
+        self._reserve_loans_and_payments(payments)
+        for lo, hi, task in d_tasks:
             with self.timer("derive_wait"):
-                derived = pending.result()
-        except BaseException:
-            pending.cancel()
-            raise
-        with self.timer("insert_loans"):
-            self._insert_loans(derived)
-        with self.timer("insert_installments"):
-            self._insert_installments(derived)
-        with self.timer("insert_payments"):
-            self._insert_payments(payments, derived)
+                d = task.result()
+            with self.timer("insert_loans"):
+                self._insert_loans(d, lo, hi)
+            with self.timer("insert_installments"):
+                self._insert_installments(d, lo, hi)
+            with self.timer("insert_payments"):
+                self._insert_payments(payments, d, lo, hi)
         if payments.stored:
             with self.timer("rederive_stored_loans"):
+                self._insert_stored_payments(payments)
                 self._rederive_stored(payments.stored)
+        self.inserted["loans"] = len(self.plan.loans_new)
+        self.inserted["payments"] = len(payments.rows)
         with self.timer("contacts"):
             self._contacts()
 
@@ -343,46 +390,66 @@ class _Loader:
         self.inserted["creditors"] = len(self.plan.creditors_new)
 
     # -- borrowers ---------------------------------------------------------------------------
-    def _borrowers(self) -> None:
+    def _assign_borrower_ids(self) -> list[crypto.Person]:
         f = "borrowers.csv"
-        rows = self.plan.borrowers_new
         for key, e in self.plan.borrowers_existing.items():
             self.borrower_ids[key] = e.id
-        ids = repo.reserve_ids(self.conn, Borrower.__table__, len(rows))
-        refs, creds = self.col(f, "borrower_ref"), self.col(f, "creditor")
-        names, idn, phones = self.col(f, "name"), self.col(f, "id_number"), self.col(f, "phone")
-        emails, addrs = self.col(f, "email"), self.col(f, "address")
-        enc_names = ("name_enc", "id_number_enc", "phone_enc", "email_enc", "address_enc",
-                     "id_number_bidx", "phone_bidx", "email_bidx")  # fmt: skip
-        cols: dict[str, list[Any]] = {k: [] for k in enc_names}
-        appenders = [(k, cols[k].append) for k in enc_names]
+        rows = self.plan.borrowers_new.tolist()
+        self.borrower_new_ids = repo.reserve_ids(self.conn, Borrower.__table__, len(rows))
+        pick = _picker(rows)
+        keys = zip(pick(self.col(f, "creditor")), pick(self.col(f, "borrower_ref")), strict=True)
+        for n, key in enumerate(keys):
+            self.borrower_ids[key] = int(self.borrower_new_ids[n])
+        return list(
+            zip(
+                pick(self.col(f, "name")),
+                pick(self.col(f, "id_number")),
+                pick(self.col(f, "phone")),
+                pick(self.col(f, "email")),
+                pick(self.col(f, "address")),
+                strict=True,
+            )
+        )
+
+    def _insert_borrowers(self, tasks: list[tuple[int, derive.Task]]) -> None:
+        f = "borrowers.csv"
+        rows = self.plan.borrowers_new
         advance = self.progress.stage("borrowers", len(rows))
-        row_list = rows.tolist()
-        vault = self.vault
-        for n, i in enumerate(row_list):
-            enc = pii_columns(vault, BorrowerPII(names[i], idn[i], phones[i], emails[i], addrs[i]))
-            for k, append in appenders:
-                append(enc[k])
-            if n % 10_000 == 9_999:
-                advance(10_000)
-        advance(len(row_list) % 10_000)
-        pick = _picker(row_list)
-        ref_col, cred_col = pick(refs), pick(creds)
-        for n, key in enumerate(zip(cred_col, ref_col, strict=True)):
-            self.borrower_ids[key] = int(ids[n])
-        repo.bulk_insert(self.conn, Borrower.__table__, {
-            "id": ids, "creditor_id": [self.creditor_ids[c] for c in cred_col], "ref": ref_col,
-            **cols, "region": [r or "" for r in pick(self.col(f, "region"))],
-            "timezone": pick(self.col(f, "timezone")), "locale": pick(self.col(f, "locale")),
-            "created_at": repo.Const(self.now), "updated_at": repo.Const(self.now),
-        })  # fmt: skip
+        pick = _picker(rows.tolist())
+        creds, refs = pick(self.col(f, "creditor")), pick(self.col(f, "borrower_ref"))
+        regions, zones = pick(self.col(f, "region")), pick(self.col(f, "timezone"))
+        locales = pick(self.col(f, "locale"))
+        ids = self.borrower_new_ids
+        for lo, task in tasks:
+            enc = task.result()
+            hi = lo + len(enc["name_enc"])
+            repo.bulk_insert(
+                self.conn,
+                Borrower.__table__,
+                {
+                    "id": ids[lo:hi],
+                    "creditor_id": [self.creditor_ids[c] for c in creds[lo:hi]],
+                    "ref": refs[lo:hi],
+                    **enc,
+                    "region": [r or "" for r in regions[lo:hi]],
+                    "timezone": zones[lo:hi],
+                    "locale": locales[lo:hi],
+                    "created_at": repo.Const(self.now),
+                    "updated_at": repo.Const(self.now),
+                },
+            )
+            advance(hi - lo)
         self.inserted["borrowers"] = len(rows)
         if self.plan.borrowers_changed:
             self._update_borrowers(self.plan.borrowers_changed)
 
     def _update_borrowers(self, changed: dict[int, dict[str, Any]]) -> None:
-        enc_fields = {"phone": pii.BORROWER_PHONE, "email": pii.BORROWER_EMAIL,
-                      "address": pii.BORROWER_ADDRESS, "id_number": pii.BORROWER_ID_NUMBER}  # fmt: skip
+        enc_fields = {
+            "phone": pii.BORROWER_PHONE,
+            "email": pii.BORROWER_EMAIL,
+            "address": pii.BORROWER_ADDRESS,
+            "id_number": pii.BORROWER_ID_NUMBER,
+        }
         bidx = {"phone": "phone", "email": "email", "id_number": "id_number"}
         for bid, ch in changed.items():
             cols: dict[str, list[Any]] = {"id": [bid], "updated_at": [self.now]}
@@ -397,11 +464,12 @@ class _Loader:
         self.updated["borrowers"] = len(changed)
 
     # -- contact points ------------------------------------------------------------------------
-    def _contact_points(self) -> None:
+    def _wanted_points(self) -> list[tuple[int, str, str, str, str]]:
+        """(borrower id, kind, value, party, source) of every contact point to add."""
         f = "borrowers.csv"
         phones, emails = self.col(f, "phone"), self.col(f, "email")
         refs, creds = self.col(f, "borrower_ref"), self.col(f, "creditor")
-        wanted: list[tuple[int, str, str, str, str]] = []  # borrower id, kind, value, party, source
+        wanted: list[tuple[int, str, str, str, str]] = []
         for i in self.plan.borrowers_new.tolist():
             bid = self.borrower_ids[(creds[i], refs[i])]
             if phones[i]:
@@ -417,33 +485,46 @@ class _Loader:
         parties, sources = self.col(q, "party"), self.col(q, "source")
         for i, key in self.plan.points_new:
             wanted.append((self.borrower_ids[key], kinds[i], values[i], parties[i], sources[i]))
+        return wanted
+
+    def _insert_points(
+        self, wanted: list[tuple[int, str, str, str, str]], tasks: list[derive.Task]
+    ) -> None:
+        advance = self.progress.stage("contact points", len(wanted))
         seen = set(self.plan.points_existing)
         names = ("borrower_id", "kind", "party", "place", "source", "value_enc", "value_bidx")
         cols: dict[str, list[Any]] = {k: [] for k in names}
-        advance = self.progress.stage("contact points", len(wanted))
-        blind_index, encrypt = self.vault.blind_index, self.vault.encrypt
-        field = pii.CONTACT_POINT_VALUE
-        for n, (bid, kind, value, party, source) in enumerate(wanted):
-            b = blind_index(value, kind=kind)
-            key = (bid, kind, b, party)
-            if key in seen:
-                continue
-            seen.add(key)
-            cols["borrower_id"].append(bid)
-            cols["kind"].append(kind)
-            cols["party"].append(party)
-            cols["place"].append(PLACE_BY_KIND.get(kind, "other"))
-            cols["source"].append(source)
-            cols["value_enc"].append(encrypt(value, field=field))
-            cols["value_bidx"].append(b)
-            if n % 10_000 == 9_999:
-                advance(10_000)
-        advance(len(wanted) % 10_000)
+        lo = 0
+        for task in tasks:
+            bidx, enc = task.result()
+            for (bid, kind, _value, party, source), b, e in zip(
+                wanted[lo : lo + len(bidx)], bidx, enc, strict=True
+            ):
+                key = (bid, kind, b, party)
+                if key in seen:
+                    continue
+                seen.add(key)
+                cols["borrower_id"].append(bid)
+                cols["kind"].append(kind)
+                cols["party"].append(party)
+                cols["place"].append(PLACE_BY_KIND.get(kind, "other"))
+                cols["source"].append(source)
+                cols["value_enc"].append(e)
+                cols["value_bidx"].append(b)
+            lo += len(bidx)
+            advance(len(bidx))
         m = len(cols["kind"])
         ids = repo.reserve_ids(self.conn, ContactPoint.__table__, m)
-        repo.bulk_insert(self.conn, ContactPoint.__table__, {
-            "id": ids, **cols, "created_at": repo.Const(self.now), "updated_at": repo.Const(self.now),
-        })  # fmt: skip
+        repo.bulk_insert(
+            self.conn,
+            ContactPoint.__table__,
+            {
+                "id": ids,
+                **cols,
+                "created_at": repo.Const(self.now),
+                "updated_at": repo.Const(self.now),
+            },
+        )
         self.inserted["contact_points"] = m
 
     # -- loans, installments, payments ---------------------------------------------------------
@@ -470,12 +551,12 @@ class _Loader:
         ends = np.searchsorted(g, np.arange(nl), side="right")
         return _Payments(rows, order, starts, ends, stored)
 
-    def _start_derive(self, payments: _Payments) -> derive.Pending:
+    def _derive_input(self, payments: _Payments) -> derive.Chunk:
         fl = "loans.csv"
-        rows = self.plan.loans_new.tolist()
-        pick = _picker(rows)
-        orig = self.col(fl, "originated_on")[self.plan.loans_new]
-        first = self.col(fl, "first_due_on")[self.plan.loans_new]
+        rows = self.plan.loans_new
+        pick = _picker(rows.tolist())
+        orig = self.col(fl, "originated_on")[rows]
+        first = self.col(fl, "first_due_on")[rows]
         first_list, day_list = [], []
         for o, f in zip(orig.tolist(), first.tolist(), strict=True):
             if f is None:  # no first due date: origination + 1 month, anchored on its day
@@ -498,14 +579,13 @@ class _Loader:
                 waterfalls.append(pol.waterfall)
             wf.append(idx)
         sel = payments.rows[payments.order]
-        paid_at = (
-            self.col("payments.csv", "paid_at")[sel] if len(sel) else np.zeros(0, "datetime64[us]")
-        )
+        empty = np.zeros(0, "datetime64[us]")
+        paid_at = self.col("payments.csv", "paid_at")[sel] if len(sel) else empty
         days = _local_dates(paid_at, clock.SHANGHAI) if len(sel) else np.zeros(0, "datetime64[D]")
-        chunk = derive.Chunk(
-            principal=self.col(fl, "principal")[self.plan.loans_new].tolist(),
+        return derive.Chunk(
+            principal=self.col(fl, "principal")[rows].tolist(),
             apr=aprs,
-            term=self.col(fl, "term_months")[self.plan.loans_new].tolist(),
+            term=self.col(fl, "term_months")[rows].tolist(),
             repayment=pick(self.col(fl, "repayment")),
             first_due=[d.toordinal() for d in first_list],
             day=day_list,
@@ -518,77 +598,101 @@ class _Loader:
             pay_amount=self.plan.payment_amounts[sel].tolist() if len(sel) else [],
             as_of=self.today.toordinal(),
         )
-        return derive.derive_all(chunk, workers=self.workers)
 
-    def _insert_loans(self, d: derive.Derived) -> None:
+    def _reserve_loans_and_payments(self, payments: _Payments) -> None:
         fl = "loans.csv"
         rows = self.plan.loans_new
-        n = len(rows)
-        ids = repo.reserve_ids(self.conn, Loan.__table__, n)
-        row_list = rows.tolist()
-        pick = _picker(row_list)
-        refs, creds, brefs = pick(self.col(fl, "loan_ref")), pick(self.col(fl, "creditor")), pick(
-            self.col(fl, "borrower_ref"))  # fmt: skip
-        creditor_col = [self.creditor_ids[c] for c in creds]
-        borrower_col = [self.borrower_ids[k] for k in zip(creds, brefs, strict=True)]
+        self.new_loan_ids = repo.reserve_ids(self.conn, Loan.__table__, len(rows))
+        self.payment_ids = repo.reserve_ids(self.conn, Payment.__table__, len(payments.rows))
+        pick = _picker(rows.tolist())
+        refs, creds = pick(self.col(fl, "loan_ref")), pick(self.col(fl, "creditor"))
+        self.loan_creditor = [self.creditor_ids[c] for c in creds]
+        self.loan_borrower_ids = [
+            self.borrower_ids[k]
+            for k in zip(creds, pick(self.col(fl, "borrower_ref")), strict=True)
+        ]
         for e in self.plan.loans_existing.values():
             self.loan_ids[e.ref] = e.id
             self.loan_borrower[e.id] = (e.creditor_id, e.borrower_id)
-        for k, lid in enumerate(ids.tolist()):
+        for k, lid in enumerate(self.new_loan_ids.tolist()):
             self.loan_ids[refs[k]] = lid
-            self.loan_borrower[lid] = (creditor_col[k], borrower_col[k])
-        self.new_loan_ids = ids
-        advance = self.progress.stage("loans", n)
-        repo.bulk_insert(self.conn, Loan.__table__, {
-            "id": ids, "ref": refs, "creditor_id": creditor_col, "borrower_id": borrower_col,
-            "product": pick(self.col(fl, "product")), "currency": pick(self.col(fl, "currency")),
-            "principal_minor": self.col(fl, "principal")[rows], "apr": pick(self.col(fl, "apr")),
-            "originated_on": self.col(fl, "originated_on")[rows],
-            "term_months": self.col(fl, "term_months")[rows],
-            "repayment": pick(self.col(fl, "repayment")), "first_due_on": self.first_due,
-            "fee_minor": self.col(fl, "fee")[rows],
-            "status": np.where(d.outstanding > 0, "active", "settled").tolist(),
-            "outstanding_minor": d.outstanding, "overdue_since": d.overdue_since,
-            "paid_minor": d.paid, "created_at": repo.Const(self.now),
-            "updated_at": repo.Const(self.now),
-        }, progress=advance)  # fmt: skip
-        self.inserted["loans"] = n
-
-    def _insert_installments(self, d: derive.Derived) -> None:
-        n = len(d.inst["seq"])
-        advance = self.progress.stage("installments", n)
-        loan_id = np.repeat(self.new_loan_ids, d.inst_count)
-        repo.bulk_insert(self.conn, Installment.__table__, {"loan_id": loan_id, **d.inst},
-                         progress=advance)  # fmt: skip
-        self.inserted["installments"] = n
-
-    def _insert_payments(self, payments: _Payments, d: derive.Derived) -> None:
-        fp = "payments.csv"
-        rows = payments.rows
-        n = len(rows)
-        allocation: list[str | None] = [None] * n
-        for j, text in zip(payments.order.tolist(), d.allocation, strict=True):
-            allocation[j] = text
-        ids = repo.reserve_ids(self.conn, Payment.__table__, n)
-        row_list = rows.tolist()
-        pick = _picker(row_list)
-        loan_col = [self.loan_ids[r] for r in pick(self.col(fp, "loan_ref"))]
-        currency_of = {lid: c for c, lid in zip(
-            pick_loans(self, "currency"), self.new_loan_ids.tolist(), strict=True)}  # fmt: skip
+            self.loan_borrower[lid] = (self.loan_creditor[k], self.loan_borrower_ids[k])
+        self.currency_of = {
+            lid: c
+            for lid, c in zip(
+                self.new_loan_ids.tolist(), pick(self.col(fl, "currency")), strict=True
+            )
+        }
         for e in self.plan.loans_existing.values():
-            currency_of[e.id] = e.currency
-        advance = self.progress.stage("payments", n)
-        empty = np.zeros(0, "datetime64[us]")
-        repo.bulk_insert(self.conn, Payment.__table__, {
-            "id": ids, "ref": pick(self.col(fp, "payment_ref")), "loan_id": loan_col,
-            "paid_at": self.col(fp, "paid_at")[rows] if n else empty,
-            "amount_minor": self.plan.payment_amounts[rows] if n else np.zeros(0, np.int64),
-            "currency": [currency_of[lid] for lid in loan_col],
+            self.currency_of[e.id] = e.currency
+        self.advance_loans = self.progress.stage("loans", len(rows))
+
+    def _insert_loans(self, d: derive.Derived, lo: int, hi: int) -> None:
+        fl = "loans.csv"
+        rows = self.plan.loans_new[lo:hi]
+        pick = _picker(rows.tolist())
+        repo.bulk_insert(
+            self.conn,
+            Loan.__table__,
+            {
+                "id": self.new_loan_ids[lo:hi],
+                "ref": pick(self.col(fl, "loan_ref")),
+                "creditor_id": self.loan_creditor[lo:hi],
+                "borrower_id": self.loan_borrower_ids[lo:hi],
+                "product": pick(self.col(fl, "product")),
+                "currency": pick(self.col(fl, "currency")),
+                "principal_minor": self.col(fl, "principal")[rows],
+                "apr": pick(self.col(fl, "apr")),
+                "originated_on": self.col(fl, "originated_on")[rows],
+                "term_months": self.col(fl, "term_months")[rows],
+                "repayment": pick(self.col(fl, "repayment")),
+                "first_due_on": self.first_due[lo:hi],
+                "fee_minor": self.col(fl, "fee")[rows],
+                "status": np.where(d.outstanding > 0, "active", "settled").tolist(),
+                "outstanding_minor": d.outstanding,
+                "overdue_since": d.overdue_since,
+                "paid_minor": d.paid,
+                "created_at": repo.Const(self.now),
+                "updated_at": repo.Const(self.now),
+            },
+        )
+        self.advance_loans(hi - lo)
+
+    def _insert_installments(self, d: derive.Derived, lo: int, hi: int) -> None:
+        loan_id = np.repeat(self.new_loan_ids[lo:hi], d.inst_count)
+        repo.bulk_insert(self.conn, Installment.__table__, {"loan_id": loan_id, **d.inst})
+        self.inserted["installments"] = self.inserted.get("installments", 0) + len(loan_id)
+
+    def _payment_columns(self, positions: np.ndarray, allocation: Sequence[str]) -> dict[str, Any]:
+        fp = "payments.csv"
+        rows = self.plan.payments_new[positions]
+        pick = _picker(rows.tolist())
+        loan_col = [self.loan_ids[r] for r in pick(self.col(fp, "loan_ref"))]
+        return {
+            "id": self.payment_ids[positions],
+            "ref": pick(self.col(fp, "payment_ref")),
+            "loan_id": loan_col,
+            "paid_at": self.col(fp, "paid_at")[rows],
+            "amount_minor": self.plan.payment_amounts[rows],
+            "currency": [self.currency_of[lid] for lid in loan_col],
             "channel": [c or "" for c in pick(self.col(fp, "channel"))],
-            "allocation": repo.JSONText(a or "{}" for a in allocation),
+            "allocation": repo.JSONText(allocation),
             "created_at": repo.Const(self.now),
-        }, progress=advance)  # fmt: skip
-        self.inserted["payments"] = n
+        }
+
+    def _insert_payments(self, payments: _Payments, d: derive.Derived, lo: int, hi: int) -> None:
+        s0, s1 = int(payments.starts[lo]), int(payments.ends[hi - 1])
+        positions = payments.order[s0:s1]
+        if len(positions):
+            repo.bulk_insert(
+                self.conn, Payment.__table__, self._payment_columns(positions, d.allocation)
+            )
+
+    def _insert_stored_payments(self, payments: _Payments) -> None:
+        positions = np.array(sorted(p for ps in payments.stored.values() for p in ps), np.int64)
+        # allocations are written by _rederive_stored
+        cols = self._payment_columns(positions, ["{}"] * len(positions))
+        repo.bulk_insert(self.conn, Payment.__table__, cols)
 
     def _rederive_stored(self, stored: dict[str, list[int]]) -> None:
         """New payments on stored loans: replay each such loan with all its payments and
@@ -598,28 +702,51 @@ class _Loader:
         schedules = repo.installments_for_loans(self.conn, ids)
         stored_pays = repo.payments_for_loans(self.conn, ids)  # includes the new ones now
         by_id = {e.id: e for e in by_ref.values()}
-        loans: dict[str, list[Any]] = {k: [] for k in (
-            "id", "outstanding_minor", "paid_minor", "overdue_since", "status", "updated_at")}  # fmt: skip
-        inst: dict[str, list[Any]] = {k: [] for k in (
-            "loan_id", "seq", "paid_fee_minor", "paid_penalty_minor", "paid_interest_minor",
-            "paid_principal_minor", "settled_on")}  # fmt: skip
+        loans: dict[str, list[Any]] = {
+            k: []
+            for k in (
+                "id",
+                "outstanding_minor",
+                "paid_minor",
+                "overdue_since",
+                "status",
+                "updated_at",
+            )
+        }
+        inst: dict[str, list[Any]] = {
+            k: []
+            for k in (
+                "loan_id",
+                "seq",
+                "paid_fee_minor",
+                "paid_penalty_minor",
+                "paid_interest_minor",
+                "paid_principal_minor",
+                "settled_on",
+            )
+        }
         pays: dict[str, list[Any]] = {"id": [], "allocation": []}
         for lid in ids:
             e = by_id[lid]
             sched = schedules.get(lid, [])
             plist = sorted(stored_pays.get(lid, []), key=lambda p: (p[2], p[0]))
             pol = self.policies.get(e.creditor_id) or _Policy({})
-            r = replay_rows(sched, [(p[2], p[3]) for p in plist], self.today,
-                            capped_penalty_rate=pol.rate(e.apr, e.originated_on),
-                            waterfall=pol.waterfall)  # fmt: skip
+            r = replay_rows(
+                sched,
+                [(p[2], p[3]) for p in plist],
+                self.today,
+                capped_penalty_rate=pol.rate(e.apr, e.originated_on),
+                waterfall=pol.waterfall,
+            )
             loans["id"].append(lid)
             loans["outstanding_minor"].append(r.outstanding_minor)
             loans["paid_minor"].append(r.paid_minor)
             loans["overdue_since"].append(r.overdue_since)
             loans["status"].append("active" if r.outstanding_minor > 0 else "settled")
             loans["updated_at"].append(self.now)
-            for (seq, _due, _pr, _it), pd, st in zip(sched, r.paid_by_installment, r.settled_on,
-                                                    strict=True):  # fmt: skip
+            for (seq, _due, _pr, _it), pd, st in zip(
+                sched, r.paid_by_installment, r.settled_on, strict=True
+            ):
                 inst["loan_id"].append(lid)
                 inst["seq"].append(seq)
                 inst["paid_fee_minor"].append(pd.fee)
@@ -650,16 +777,27 @@ class _Loader:
         owner = [self.loan_borrower[lid] for lid in loan_col]
         ids = repo.reserve_ids(self.conn, ContactEvent.__table__, n)
         advance = self.progress.stage("contacts", n)
-        repo.bulk_insert(self.conn, ContactEvent.__table__, {
-            "id": ids, "ref": pick(self.col(fc, "contact_ref")),
-            "creditor_id": [o[0] for o in owner], "borrower_id": [o[1] for o in owner],
-            "loan_id": loan_col, "debt_refs": repo.JSONText(f'["{r}"]' for r in loan_refs),
-            "at": self.col(fc, "at")[rows], "channel": pick(self.col(fc, "channel")),
-            "party": pick(self.col(fc, "party")), "outcome": pick(self.col(fc, "outcome")),
-            "initiated_by": pick(self.col(fc, "initiated_by")),
-            "collector": pick(self.col(fc, "collector")), "status": repo.Const("completed"),
-            "created_at": repo.Const(self.now),
-        }, progress=advance)  # fmt: skip
+        repo.bulk_insert(
+            self.conn,
+            ContactEvent.__table__,
+            {
+                "id": ids,
+                "ref": pick(self.col(fc, "contact_ref")),
+                "creditor_id": [o[0] for o in owner],
+                "borrower_id": [o[1] for o in owner],
+                "loan_id": loan_col,
+                "debt_refs": repo.JSONText(f'["{r}"]' for r in loan_refs),
+                "at": self.col(fc, "at")[rows],
+                "channel": pick(self.col(fc, "channel")),
+                "party": pick(self.col(fc, "party")),
+                "outcome": pick(self.col(fc, "outcome")),
+                "initiated_by": pick(self.col(fc, "initiated_by")),
+                "collector": pick(self.col(fc, "collector")),
+                "status": repo.Const("completed"),
+                "created_at": repo.Const(self.now),
+            },
+            progress=advance,
+        )
         self.inserted["contact_events"] = n
 
 
@@ -672,9 +810,9 @@ class _Payments:
     stored: dict[str, list[int]]  # stored loan ref -> positions in `rows`
 
 
-def pick_loans(loader: _Loader, column: str) -> list[Any]:
-    values = loader.col("loans.csv", column)
-    return [values[i] for i in loader.plan.loans_new.tolist()]
+def _pieces(items: list[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
+    for lo in range(0, len(items), size):
+        yield lo, items[lo : lo + size]
 
 
 def _picker(rows: list[int]) -> Callable[[Sequence[Any]], list[Any]]:

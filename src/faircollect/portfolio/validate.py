@@ -14,6 +14,7 @@ Cascades are suppressed: a payment of a loan whose own row is invalid is not rep
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -518,12 +519,8 @@ def _cross_check(
     plan.borrowers_new = np.array(sorted(new_rows), dtype=np.int64)
 
     # -- loans -----------------------------------------------------------------------------
-    refs_needed = (
-        {r for r in l_ref if r}
-        | {r for r in tp.values["loan_ref"] if r}
-        | {r for r in tc.values["loan_ref"] if r}
-    )
-    existing_l = lookup.loans(refs_needed)
+    refs_needed = itertools.chain(l_ref, tp.values["loan_ref"], tc.values["loan_ref"])
+    existing_l = lookup.loans(r for r in refs_needed if r)
     plan.loans_existing = existing_l
     l_valid_cols = tl.ok("borrower_ref", "creditor")
     new_loans = []
@@ -577,35 +574,60 @@ def _cross_check(
     _check_point_refs(tq, b_keys, b_valid, lookup, plan, vault)
 
 
+def _resolve_loans(t: TableCheck, loan_info: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each row's loan_ref: (currency exponent or -1, currency (object array),
+    originated_on). Unknown loans are reported; loans whose own row is invalid make the row
+    invalid silently (no cascade)."""
+    n = t.n
+    places = np.full(n, -1, dtype=np.int64)
+    currencies = np.full(n, None, dtype=object)
+    orig = np.full(n, np.datetime64("NaT", "D"), dtype="datetime64[D]")
+    if n == 0:
+        return places, currencies, orig
+    encoded = pc.dictionary_encode(t.raw.columns["loan_ref"])
+    refs = encoded.dictionary.to_pylist()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    u = len(refs)
+    u_places = np.full(u, -1, dtype=np.int64)
+    u_cur = np.full(u, None, dtype=object)
+    u_orig = np.full(u, np.datetime64("NaT", "D"), dtype="datetime64[D]")
+    u_known = np.zeros(u, dtype=bool)
+    for j, ref in enumerate(refs):
+        cur, o, known = loan_info(ref)
+        u_known[j] = known
+        if cur is not None:
+            u_cur[j], u_places[j], u_orig[j] = cur, exponent(cur), o
+    ok = t.ok("loan_ref")
+    known = u_known[codes]
+    for i in np.flatnonzero(ok & ~known).tolist():
+        ref = t.values["loan_ref"][i]
+        t.report(
+            i,
+            "loan_ref",
+            _e(
+                f"unknown loan_ref {ref} (not in loans.csv and not imported before)",
+                f"贷款编号 {ref} 不存在（loans.csv 中没有，也未曾导入）",
+            ),
+        )
+    resolved = ok & known & (u_places[codes] >= 0)
+    t.row_ok &= ~(ok & known & ~resolved)
+    places = np.where(resolved, u_places[codes], -1)
+    currencies = np.where(resolved, u_cur[codes], None)
+    orig = np.where(resolved, u_orig[codes], np.datetime64("NaT", "D"))
+    return places, currencies, orig
+
+
+def _stored_rows(t: TableCheck, column: str, stored: dict[str, Any]) -> list[int]:
+    """Rows whose `column` value is a key of `stored`."""
+    if not stored:
+        return []
+    hit = pc.is_in(t.raw.columns[column], value_set=pa.array(list(stored), pa.string()))
+    return np.flatnonzero(np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)).tolist()
+
+
 def _check_payment_refs(tp: TableCheck, loan_info: Any, lookup: Lookup, plan: Plan) -> None:
     p_loan = tp.values["loan_ref"]
-    n = tp.n
-    places = np.full(n, -1, dtype=np.int64)
-    currencies: list[str | None] = [None] * n
-    orig = np.full(n, np.datetime64("NaT", "D"), dtype="datetime64[D]")
-    cache: dict[str, tuple[str | None, Any, bool]] = {}
-    lr_ok = tp.ok("loan_ref")
-    for i in np.flatnonzero(lr_ok):
-        ref = p_loan[i]
-        info = cache.get(ref)
-        if info is None:
-            info = cache[ref] = loan_info(ref)
-        cur, o, known = info
-        if not known:
-            tp.report(
-                int(i),
-                "loan_ref",
-                _e(
-                    f"unknown loan_ref {ref} (not in loans.csv and not imported before)",
-                    f"贷款编号 {ref} 不存在（loans.csv 中没有，也未曾导入）",
-                ),
-            )
-        elif cur is None:
-            tp.row_ok[i] = False
-        else:
-            currencies[i] = cur
-            places[i] = exponent(cur)
-            orig[i] = o
+    places, currencies, orig = _resolve_loans(tp, loan_info)
     amounts = tp.amounts("amount", places, currencies)
     a_ok = tp.ok("amount")
     tp.report_many(
@@ -625,16 +647,13 @@ def _check_payment_refs(tp: TableCheck, loan_info: Any, lookup: Lookup, plan: Pl
             ),
         )
     refs = tp.values["payment_ref"]
-    existing = lookup.payments({r for r in refs if r})
-    new_rows = []
-    for i in range(n):
+    existing = lookup.payments(r for r in refs if r)
+    stored = _stored_rows(tp, "payment_ref", existing)
+    is_new = ~tp.blank("payment_ref")
+    is_new[stored] = False
+    for i in stored:
         ref = refs[i]
-        if ref is None:
-            continue
-        e = existing.get(ref)
-        if e is None:
-            new_rows.append(i)
-            continue
+        e = existing[ref]
         if not tp.row_ok[i]:
             continue
         what = f"payment {ref}"
@@ -654,9 +673,9 @@ def _check_payment_refs(tp: TableCheck, loan_info: Any, lookup: Lookup, plan: Pl
             _conflict(tp, i, "paid_at", what, e.paid_at.isoformat(), tp.text("paid_at", i))
         elif (e.channel or "") != (tp.values["channel"][i] or ""):
             _conflict(tp, i, "channel", what, e.channel, tp.values["channel"][i])
-    plan.payments_new = np.array(new_rows, dtype=np.int64)
+    plan.payments_new = np.flatnonzero(is_new)
     plan.payment_amounts = amounts
-    plan.skipped["payments"] = n - len(new_rows)
+    plan.skipped["payments"] = len(stored)
 
 
 def _local_dates(instants: np.ndarray, tz: str) -> np.ndarray:
@@ -669,31 +688,16 @@ def _local_dates(instants: np.ndarray, tz: str) -> np.ndarray:
 
 def _check_contact_refs(tc: TableCheck, loan_info: Any, lookup: Lookup, plan: Plan) -> None:
     c_loan = tc.values["loan_ref"]
-    for i in np.flatnonzero(tc.ok("loan_ref")):
-        _cur, _o, known = loan_info(c_loan[i])
-        if not known:
-            tc.report(
-                int(i),
-                "loan_ref",
-                _e(
-                    f"unknown loan_ref {c_loan[i]} (not in loans.csv and not imported before)",
-                    f"贷款编号 {c_loan[i]} 不存在（loans.csv 中没有，也未曾导入）",
-                ),
-            )
-        elif _cur is None:
-            tc.row_ok[i] = False
+    _resolve_loans(tc, loan_info)
     refs = tc.values["contact_ref"]
-    existing = lookup.contacts({r for r in refs if r})
+    existing = lookup.contacts(r for r in refs if r)
     at = tc.values["at"]
-    new_rows = []
-    for i in range(tc.n):
+    stored = _stored_rows(tc, "contact_ref", existing)
+    is_new = ~tc.blank("contact_ref")
+    is_new[stored] = False
+    for i in stored:
         ref = refs[i]
-        if ref is None:
-            continue
-        e = existing.get(ref)
-        if e is None:
-            new_rows.append(i)
-            continue
+        e = existing[ref]
         if not tc.row_ok[i]:
             continue
         what = f"contact {ref}"
@@ -704,12 +708,12 @@ def _check_contact_refs(tc: TableCheck, loan_info: Any, lookup: Lookup, plan: Pl
             _conflict(tc, i, "at", what, e.at.isoformat(), tc.text("at", i))
             continue
         for col in ("channel", "party", "outcome", "initiated_by", "collector"):
-            stored, given = getattr(e, col), tc.values[col][i]
-            if (stored or None) != (given or None):
-                _conflict(tc, i, col, what, stored, given)
+            stored_value, given = getattr(e, col), tc.values[col][i]
+            if (stored_value or None) != (given or None):
+                _conflict(tc, i, col, what, stored_value, given)
                 break
-    plan.contacts_new = np.array(new_rows, dtype=np.int64)
-    plan.skipped["contacts"] = tc.n - len(new_rows)
+    plan.contacts_new = np.flatnonzero(is_new)
+    plan.skipped["contacts"] = len(stored)
 
 
 def _check_point_refs(
@@ -724,16 +728,16 @@ def _check_point_refs(
     by_ref: dict[str, list[tuple[str, str]]] = {}
     for code, ref in b_keys:
         by_ref.setdefault(ref, []).append((code, ref))
-    wanted = {r for r in refs if r} - set(by_ref)
-    stored = lookup.borrowers_by_ref(wanted) if wanted else {}
+    stored = lookup.borrowers_by_ref(r for r in refs if r and r not in by_ref)
     for ref, rows in stored.items():
         by_ref.setdefault(ref, []).extend((e.creditor_code, e.ref) for e in rows)
     existing_ids = {(e.creditor_code, e.ref): e.id for rows in stored.values() for e in rows}
     existing_ids.update({k: e.id for k, e in plan.borrowers_existing.items()})
     owners: list[tuple[int, tuple[str, str]]] = []
-    for i in np.flatnonzero(tq.ok("borrower_ref")):
+    unique = {ref: sorted(set(keys)) for ref, keys in by_ref.items()}
+    for i in np.flatnonzero(tq.ok("borrower_ref")).tolist():
         ref = refs[i]
-        found = sorted(set(by_ref.get(ref, [])))
+        found = unique.get(ref, [])
         if not found:
             tq.report(
                 int(i),

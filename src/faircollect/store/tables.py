@@ -495,3 +495,147 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# ---------------------------------------------------------------------------------------
+# the nightly strategy (faircollect.strategy): versioned specs, runs, work items, capacity
+# ---------------------------------------------------------------------------------------
+class StrategyVersion(Base):
+    """A version of a strategy spec (canonical data + the YAML as given). At most one version
+    of a name is active; a new text that means the same (same digest) is not a new version."""
+
+    __tablename__ = "strategy_versions"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the canonical JSON
+    title: Mapped[str] = mapped_column(String(200), default="")
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)  # canonical data
+    source: Mapped[str] = mapped_column(Text)  # the YAML text as activated
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(128), default="system")
+    created_at: Mapped[datetime]
+    activated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class StrategyRun(Base):
+    """One run of a strategy for an as-of date. A re-run for the same strategy and date
+    replaces the earlier run's work items (the earlier run is marked superseded)."""
+
+    __tablename__ = "strategy_runs"
+    __table_args__ = (Index("ix_strategy_runs_strategy_as_of", "strategy", "as_of"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    strategy: Mapped[str] = mapped_column(String(64))
+    strategy_version: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date)
+    engine: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # completed superseded failed
+    source: Mapped[str] = mapped_column(Text, default="")  # database or a snapshot folder
+    accounts: Mapped[int] = mapped_column(default=0)
+    work_items: Mapped[int] = mapped_column(default=0)
+    no_action: Mapped[int] = mapped_column(default=0)
+    # counts by treatment, segment, arm; no action by reason; amounts by bucket/treatment/arm
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    arms: Mapped[list[Any]] = mapped_column(default=list)  # [[arm, strategy, version], ...]
+    pack_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    capacity: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WorkItem(Base):
+    """What to do today about one loan: treatment, the debtor's local contact window (stored
+    as UTC instants plus the zone), priority, assignee, reasons, strategy + version + arm."""
+
+    __tablename__ = "work_items"
+    __table_args__ = (Index("ix_work_items_strategy_as_of", "strategy", "as_of"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("strategy_runs.id"), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    strategy: Mapped[str] = mapped_column(String(64))
+    strategy_version: Mapped[int] = mapped_column(Integer)
+    arm: Mapped[str] = mapped_column(String(32))
+    segment: Mapped[str] = mapped_column(String(64))
+    creditor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("creditors.id"), index=True, default=None
+    )
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"), index=True, default=None)
+    loan_ref: Mapped[str] = mapped_column(String(64), index=True)
+    treatment: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    party: Mapped[str] = mapped_column(String(32))
+    place: Mapped[str | None] = mapped_column(String(16), default=None)
+    purpose: Mapped[str] = mapped_column(String(24))
+    contact_point: Mapped[str | None] = mapped_column(String(64), default=None)
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(Integer)
+    assignee: Mapped[str | None] = mapped_column(String(64), default=None)
+    expected_recovery_minor: Mapped[int] = mapped_column(default=0)
+    expected_value_minor: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason_code: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    reason_zh: Mapped[str] = mapped_column(Text)
+    fallback_from: Mapped[str | None] = mapped_column(String(32), default=None)
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned done cancelled
+    created_at: Mapped[datetime]
+
+
+class NoActionItem(Base):
+    """An account the run left without action, and why (zh/en)."""
+
+    __tablename__ = "strategy_no_actions"
+    __table_args__ = (Index("ix_strategy_no_actions_strategy_as_of", "strategy", "as_of"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("strategy_runs.id"), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    strategy: Mapped[str] = mapped_column(String(64))
+    strategy_version: Mapped[int] = mapped_column(Integer)
+    arm: Mapped[str] = mapped_column(String(32))
+    segment: Mapped[str | None] = mapped_column(String(64), default=None)
+    creditor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("creditors.id"), index=True, default=None
+    )
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"), index=True, default=None)
+    loan_ref: Mapped[str] = mapped_column(String(64), index=True)
+    reason_code: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    reason_zh: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime]
+
+
+class Collector(Base):
+    """A collector's daily call capacity, the creditors they work (empty: all) and the
+    languages they speak (empty: any)."""
+
+    __tablename__ = "collectors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    daily_capacity: Mapped[int] = mapped_column(Integer)
+    creditors: Mapped[list[Any]] = mapped_column(default=list)  # creditor codes
+    languages: Mapped[list[Any]] = mapped_column(default=list)  # zh en
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class FieldTeam(Base):
+    """A field-visit team: daily visits, the regions it covers, creditors (empty: all) and the
+    weekdays it works (empty: every day)."""
+
+    __tablename__ = "field_teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    daily_capacity: Mapped[int] = mapped_column(Integer)
+    regions: Mapped[list[Any]] = mapped_column(default=list)
+    creditors: Mapped[list[Any]] = mapped_column(default=list)
+    days: Mapped[list[Any]] = mapped_column(default=list)  # mon .. sun
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

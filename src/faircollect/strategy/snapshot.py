@@ -16,8 +16,9 @@ Schemas (one row per ...)
   vulnerable, ..., dispute_received_at, ...), `hold` (停催), the channels that exist
   (`has_phone`, `has_email`, `has_app`, `has_address`, `has_emergency_contact` with the
   emergency contact's point id and source), `broken_promises_90d`, `open_promise`.
-- `contacts` (history entry, `CONTACTS`): debtor_key, debtor_id, loan_ref (null: not tied to
-  a loan), `at` (UTC), channel, party, outcome, initiated_by, place, purpose, contact_point,
+- `contacts` (history entry, `CONTACTS`): debtor_key, debtor_id, `seq` (int64, increasing in
+  time order within a debtor: among entries with the same `at` the greater is the later),
+  loan_ref (null: not tied to a loan), `at` (UTC), channel, party, outcome, initiated_by, place, purpose, contact_point,
   debt_ids — the vocabulary of DESIGN 4.3 (blocked attempts are not contacts and are absent).
 - `payments` (`PAYMENTS`): loan_ref, paid_at (UTC), amount_minor.
 - `collectors` (`COLLECTORS`): name, daily_capacity, creditors (codes; empty: all),
@@ -111,6 +112,7 @@ CONTACTS = pa.schema(
     [
         ("debtor_key", pa.string()),
         ("debtor_id", pa.int64()),
+        ("seq", pa.int64()),
         ("loan_ref", pa.string()),
         ("at", _TS),
         ("channel", pa.string()),

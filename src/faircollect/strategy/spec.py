@@ -60,7 +60,7 @@ from pydantic import (
 
 from faircollect.money import Money, MoneyError, is_currency
 
-from .treatments import BY_NAME, TREATMENT_NAMES, TreatmentName
+from .treatments import TREATMENT_NAMES, TreatmentName
 
 __all__ = [
     "FEATURES",
@@ -367,8 +367,8 @@ class Segment(_Model):
             raise ValueError("a ladder needs at least one treatment")
         if len(set(v)) != len(v):
             raise ValueError("a treatment appears twice in the ladder")
-        levels = [BY_NAME[t].level for t in v]
-        if levels != sorted(levels):
+        pos = [TREATMENT_NAMES.index(t) for t in v]
+        if pos != sorted(pos):
             order = " < ".join(TREATMENT_NAMES)
             raise ValueError(f"the ladder must go from less to more intrusive ({order})")
         return v

@@ -310,6 +310,7 @@ def _history(
         {
             "debtor_key": debtor_key.take(pa.array(owner[loan])),
             "debtor_id": pa.array(owner[loan].astype(np.int64) + 1),
+            "seq": pa.array(np.arange(m, dtype=np.int64)),
             "loan_ref": refs,
             "at": pa.array(at.astype("datetime64[us]"), pa.timestamp("us", tz="UTC")),
             "channel": _dict_array(ch, tuple(_CHANNELS.tolist())),

@@ -20,6 +20,8 @@ from faircollect.rules.packs import get_pack
 
 __all__ = ["build_cases"]
 
+_DEFAULT = EngineConfig()
+
 
 def _hhmm(t: time, *, end: bool) -> str:
     return "24:00" if end and t == time(0) else f"{t:%H:%M}"
@@ -28,20 +30,25 @@ def _hhmm(t: time, *, end: bool) -> str:
 def build_cases(
     scenarios: Iterable[Scenario],
     *,
-    config: EngineConfig | None = None,
+    config: EngineConfig | Sequence[EngineConfig] | None = None,
     debtor_keys: Sequence[int] | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """(cases, history) as Arrow tables with `CASES_SCHEMA` / `HISTORY_SCHEMA`.
 
-    Case i has case_id i. Without `debtor_keys` each scenario is its own debtor (key i);
-    scenarios sharing a key must carry the same history (ValueError otherwise), written once.
-    The history keeps every entry, also those after `now` (the interpreter drops them)."""
-    cfg = config or EngineConfig()
+    Case i has case_id i. `config`: one `EngineConfig` for all, or one per scenario (its
+    contact window and contact-point sources become the case's `config_*` columns). Without
+    `debtor_keys` each scenario is its own debtor (key i); scenarios sharing a key must carry
+    the same history (ValueError otherwise), written once. The history keeps every entry,
+    also those after `now` (the interpreter drops them)."""
     cases: dict[str, list[Any]] = {f.name: [] for f in CASES_SCHEMA}
     hist: dict[str, list[Any]] = {f.name: [] for f in HISTORY_SCHEMA}
     written: dict[int, tuple[HistoryEntry, ...]] = {}
-    window = cfg.contact_window
     for i, s in enumerate(scenarios):
+        if config is None or isinstance(config, EngineConfig):
+            cfg = config or _DEFAULT
+        else:
+            cfg = config[i]
+        window = cfg.contact_window
         key = i if debtor_keys is None else int(debtor_keys[i])
         pack = get_pack(s.pack)
         content = engine._content(s, pack, cfg) if s.action.content is not None else None

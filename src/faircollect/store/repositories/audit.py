@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..tables import AuditEvent, AuditHead
@@ -15,6 +15,7 @@ __all__ = [
     "GENESIS_HASH",
     "HEAD_ID",
     "AuditRow",
+    "HeadState",
     "append",
     "count",
     "for_entity",
@@ -41,36 +42,66 @@ class AuditRow(NamedTuple):
     hash: str
 
 
-def lock_head(session: Session) -> AuditHead:
-    """The head row, locked for the rest of the transaction (FOR UPDATE on PostgreSQL; on
-    SQLite the caller's write transaction serialises). Seeds the genesis head if missing."""
-    stmt = (
-        select(AuditHead)
-        .where(AuditHead.id == HEAD_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)  # never a stale copy from the session
-    )
-    found = session.scalar(stmt)
-    if found is not None:
-        return found
-    head_row = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS_HASH)
-    session.add(head_row)
-    session.flush()
-    return head_row
+class HeadState:
+    """The locked head as plain values (``seq``, ``hash``); `append` moves it."""
+
+    __slots__ = ("hash", "seq")
+
+    def __init__(self, seq: int, hash: str) -> None:
+        self.seq = seq
+        self.hash = hash
+
+
+# built once: every audited action goes through these (Core, no unit of work: the head row
+# stays locked for as short a time as possible)
+_LOCK_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
+_INSERT_HEAD = insert(AuditHead)
+_INSERT_EVENT = insert(AuditEvent)
+_MOVE_HEAD = (
+    update(AuditHead)
+    .where(AuditHead.id == HEAD_ID)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
+def lock_head(session: Session) -> HeadState:
+    """The head (seq, hash), locked for the rest of the transaction (FOR UPDATE on
+    PostgreSQL; on SQLite the caller's write transaction serialises). Seeds the genesis head
+    if missing."""
+    conn = session.connection()
+    row = conn.execute(_LOCK_HEAD).first()
+    if row is not None:
+        return HeadState(int(row[0]), str(row[1]))
+    conn.execute(_INSERT_HEAD, {"id": HEAD_ID, "seq": 0, "hash": GENESIS_HASH})
+    return HeadState(0, GENESIS_HASH)
 
 
 def head(session: Session) -> AuditHead | None:
     return session.scalar(select(AuditHead).where(AuditHead.id == HEAD_ID))
 
 
-def append(session: Session, event: AuditEvent, locked_head: AuditHead) -> None:
+def append(session: Session, event: AuditEvent, locked_head: HeadState) -> None:
     """Store `event` and move the head to it (the caller computed seq and hashes)."""
     if event.seq != locked_head.seq + 1 or event.prev_hash != locked_head.hash:
         raise ValueError("audit event does not extend the head")
-    session.add(event)
+    conn = session.connection()
+    conn.execute(
+        _INSERT_EVENT,
+        {
+            "seq": event.seq,
+            "at": event.at,
+            "actor": event.actor,
+            "action": event.action,
+            "entity": event.entity,
+            "payload": event.payload,
+            "payload_digest": event.payload_digest,
+            "prev_hash": event.prev_hash,
+            "hash": event.hash,
+        },
+    )
+    conn.execute(_MOVE_HEAD, {"new_seq": event.seq, "new_hash": event.hash})
     locked_head.seq = event.seq
     locked_head.hash = event.hash
-    session.flush()
 
 
 _COLUMNS = (

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..scope import Scope, scoped
@@ -20,14 +20,21 @@ from ..tables import Borrower, ContactEvent, ContactPoint, Creditor, Loan
 
 __all__ = [
     "CONTACT_STATUSES",
+    "DebtorRow",
     "HistoryRow",
+    "LoanRow",
+    "PointRow",
     "bump_lock_version",
     "contact_points",
     "history_rows",
+    "insert_event",
     "loan_and_creditor",
+    "loan_row",
     "loans_of_borrower",
     "lock_borrower",
     "lock_borrower_of_loan",
+    "lock_debtor",
+    "point_rows",
 ]
 
 #: statuses of contact events that are contacts (a blocked attempt never happened)
@@ -45,6 +52,174 @@ class HistoryRow(NamedTuple):
     contact_point_id: int | None
     place: str | None
     purpose: str | None
+
+
+# -- the hot path: plain rows (no ORM identity map), the fewest round trips -------------------
+_DEBTOR_COLS = (
+    Borrower.id,
+    Borrower.creditor_id,
+    Borrower.ref,
+    Borrower.timezone,
+    Borrower.locale,
+    Borrower.inconvenient,
+    Borrower.no_contact_places,
+    Borrower.channel_opt_outs,
+    Borrower.employer_prohibits,
+    Borrower.attorney,
+    Borrower.cease_received_at,
+    Borrower.breathing_space,
+    Borrower.vulnerable,
+    Borrower.contact_refused,
+    Borrower.deceased,
+    Borrower.bankruptcy,
+    Borrower.lost_contact,
+    Borrower.phone_enc,
+)
+
+
+class DebtorRow(NamedTuple):
+    id: int
+    creditor_id: int
+    ref: str
+    timezone: str | None
+    locale: str
+    inconvenient: Any
+    no_contact_places: Any
+    channel_opt_outs: Any
+    employer_prohibits: bool
+    attorney: bool
+    cease_received_at: datetime | None
+    breathing_space: Any
+    vulnerable: bool
+    contact_refused: bool
+    deceased: bool
+    bankruptcy: bool
+    lost_contact: bool
+    phone_enc: str | None
+
+
+def _owner(ref: Any, creditor_ids: Any | None) -> Any:
+    q = select(Loan.borrower_id).where(Loan.ref == ref)
+    if creditor_ids is not None:
+        q = q.where(Loan.creditor_id.in_(creditor_ids))
+    return q.scalar_subquery()
+
+
+def _lock_stmt(owner: Any) -> Any:
+    return (
+        update(Borrower)
+        .where(Borrower.id == owner)
+        .values(lock_version=Borrower.lock_version + 1)
+        .returning(*_DEBTOR_COLS)
+    )
+
+
+# statements built once (bind parameters): this is the hot path of every contact attempt
+_LOCK_ANY = _lock_stmt(_owner(bindparam("loan_ref_p"), None))
+_LOCK_CREDITORS = _lock_stmt(_owner(bindparam("loan_ref_p"), bindparam("cids", expanding=True)))
+
+
+def lock_debtor(session: Session, loan_ref: str, *, scope: Scope) -> DebtorRow | None:
+    """Lock the borrower of loan `loan_ref` and bump its lock_version, in ONE statement
+    (``UPDATE ... RETURNING``: the row lock is held until the transaction ends); None when
+    the loan is outside the scope. Reads after it see what the previous holder committed."""
+    conn = session.connection()
+    if scope.is_system:
+        row = conn.execute(_LOCK_ANY, {"loan_ref_p": loan_ref}).first()
+    elif scope.borrower_id is None and scope.creditor_ids is not None:
+        if not scope.creditor_ids:
+            return None
+        params = {"loan_ref_p": loan_ref, "cids": sorted(scope.creditor_ids)}
+        row = conn.execute(_LOCK_CREDITORS, params).first()
+    else:
+        owner = scoped(select(Loan.borrower_id).where(Loan.ref == loan_ref), Loan, scope)
+        row = conn.execute(_lock_stmt(owner.scalar_subquery())).first()
+    return None if row is None else DebtorRow(*row)
+
+
+class LoanRow(NamedTuple):
+    id: int
+    ref: str
+    creditor_id: int
+    borrower_id: int
+    currency: str
+    status: str
+    hold_reason: str | None
+    dispute_received_at: datetime | None
+    verification_sent_at: datetime | None
+    time_barred: bool
+    first_communication_at: datetime | None
+    validation_notice_sent_at: datetime | None
+    call_consent_until: datetime | None
+    pack: str
+    settings: Any
+
+
+_LOAN_ROW = (
+    select(
+        Loan.id,
+        Loan.ref,
+        Loan.creditor_id,
+        Loan.borrower_id,
+        Loan.currency,
+        Loan.status,
+        Loan.hold_reason,
+        Loan.dispute_received_at,
+        Loan.verification_sent_at,
+        Loan.time_barred,
+        Loan.first_communication_at,
+        Loan.validation_notice_sent_at,
+        Loan.call_consent_until,
+        Creditor.pack,
+        Creditor.settings,
+    )
+    .join(Creditor, Creditor.id == Loan.creditor_id)
+    .where(Loan.ref == bindparam("loan_ref_p"))
+)
+
+
+def loan_row(session: Session, loan_ref: str) -> LoanRow | None:
+    """The debt state of a loan and its creditor's pack and settings (read it after
+    `lock_debtor`)."""
+    row = session.connection().execute(_LOAN_ROW, {"loan_ref_p": loan_ref}).first()
+    return None if row is None else LoanRow(*row)
+
+
+class PointRow(NamedTuple):
+    id: int
+    kind: str
+    party: str
+    place: str
+    source: str
+    status: str
+    opted_out_channels: Any
+    value_enc: str
+
+
+_POINT_ROWS = (
+    select(
+        ContactPoint.id,
+        ContactPoint.kind,
+        ContactPoint.party,
+        ContactPoint.place,
+        ContactPoint.source,
+        ContactPoint.status,
+        ContactPoint.opted_out_channels,
+        ContactPoint.value_enc,
+    )
+    .where(ContactPoint.borrower_id == bindparam("b"))
+    .order_by(ContactPoint.id)
+)
+_INSERT_EVENT = insert(ContactEvent).returning(ContactEvent.id)
+
+
+def point_rows(session: Session, borrower_id: int) -> list[PointRow]:
+    return [PointRow(*r) for r in session.connection().execute(_POINT_ROWS, {"b": borrower_id})]
+
+
+def insert_event(session: Session, values: dict[str, Any]) -> int:
+    """Insert a contact event (columns as in `ContactEvent`) and return its id."""
+    return int(session.connection().execute(_INSERT_EVENT, values).scalar_one())
 
 
 def loan_and_creditor(
@@ -110,6 +285,43 @@ def loans_of_borrower(session: Session, borrower_id: int) -> list[Loan]:
     return list(session.scalars(stmt))
 
 
+_CE = ContactEvent
+_HISTORY_COLS = (
+    _CE.id,
+    _CE.at,
+    _CE.channel,
+    _CE.party,
+    _CE.debt_refs,
+    _CE.outcome,
+    _CE.initiated_by,
+    _CE.contact_point_id,
+    _CE.place,
+    _CE.purpose,
+)
+_LAST_CONSUMER = (
+    select(func.max(_CE.at))
+    .where(_CE.borrower_id == bindparam("b"), _CE.initiated_by == "consumer")
+    .scalar_subquery()
+)
+_HISTORY_ALL = (
+    select(*_HISTORY_COLS)
+    .where(
+        _CE.borrower_id == bindparam("b"),
+        _CE.status.in_(CONTACT_STATUSES),
+        _CE.at <= bindparam("now"),
+    )
+    .order_by(_CE.at, _CE.id)
+)
+_HISTORY_SINCE = _HISTORY_ALL.where(
+    or_(
+        _CE.at >= bindparam("since"),
+        _CE.outcome.in_(bindparam("sticky", expanding=True)),
+        _CE.initiated_by == "consumer",
+        _CE.at >= _LAST_CONSUMER,
+    )
+)
+
+
 def history_rows(
     session: Session,
     borrower_id: int,
@@ -122,36 +334,15 @@ def history_rows(
     and, before it, those the "ever" rules read: contacts with an outcome in
     `sticky_outcomes`, contacts the consumer initiated, and everything from the consumer's
     latest own contact on (the one-reply exception counts what we sent after it)."""
-    ce = ContactEvent
-    stmt = select(
-        ce.id,
-        ce.at,
-        ce.channel,
-        ce.party,
-        ce.debt_refs,
-        ce.outcome,
-        ce.initiated_by,
-        ce.contact_point_id,
-        ce.place,
-        ce.purpose,
-    ).where(
-        ce.borrower_id == borrower_id,
-        ce.status.in_(CONTACT_STATUSES),
-        ce.at <= now,
-    )
-    if since is not None:
-        last_consumer = (
-            select(func.max(ce.at))
-            .where(ce.borrower_id == borrower_id, ce.initiated_by == "consumer")
-            .scalar_subquery()
-        )
-        stmt = stmt.where(
-            or_(
-                ce.at >= since,
-                ce.outcome.in_(list(sticky_outcomes)),
-                ce.initiated_by == "consumer",
-                ce.at >= last_consumer,
-            )
-        )
-    stmt = stmt.order_by(ce.at, ce.id)
-    return [HistoryRow(*r) for r in session.execute(stmt)]
+    conn = session.connection()
+    if since is None:
+        rows = conn.execute(_HISTORY_ALL, {"b": borrower_id, "now": now})
+    else:
+        params = {
+            "b": borrower_id,
+            "now": now,
+            "since": since,
+            "sticky": list(sticky_outcomes) or ["-"],
+        }
+        rows = conn.execute(_HISTORY_SINCE, params)
+    return [HistoryRow(*r) for r in rows]

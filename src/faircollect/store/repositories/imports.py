@@ -175,10 +175,10 @@ def borrowers_by_key(
 ) -> dict[tuple[str, str], ExistingBorrower]:
     """Stored borrowers by (creditor code, borrower ref)."""
     b, c = Borrower.__table__, Creditor.__table__
-    wanted = sorted(set(keys))
     out: dict[tuple[str, str], ExistingBorrower] = {}
-    if not wanted or _empty(conn, b):
+    if _empty(conn, b):
         return out
+    wanted = sorted(set(keys))
     for part in _chunks(wanted):
         stmt = _borrower_select().where(tuple_(c.c.code, b.c.ref).in_(list(part)))
         for row in conn.execute(stmt):
@@ -190,10 +190,10 @@ def borrowers_by_key(
 def borrowers_by_ref(conn: Connection, refs: Iterable[str]) -> dict[str, list[ExistingBorrower]]:
     """Stored borrowers by ref alone (across creditors; contact_points.csv has no creditor)."""
     b = Borrower.__table__
-    wanted = sorted(set(refs))
     out: dict[str, list[ExistingBorrower]] = {}
-    if not wanted or _empty(conn, b):
+    if _empty(conn, b):
         return out
+    wanted = sorted(set(refs))
     for part in _chunks(wanted):
         for row in conn.execute(_borrower_select().where(b.c.ref.in_(part))):
             e = ExistingBorrower(*row)
@@ -203,10 +203,10 @@ def borrowers_by_ref(conn: Connection, refs: Iterable[str]) -> dict[str, list[Ex
 
 def loans_by_ref(conn: Connection, refs: Iterable[str]) -> dict[str, ExistingLoan]:
     lo, b, c = Loan.__table__, Borrower.__table__, Creditor.__table__
-    wanted = sorted(set(refs))
     out: dict[str, ExistingLoan] = {}
-    if not wanted or _empty(conn, lo):
+    if _empty(conn, lo):
         return out
+    wanted = sorted(set(refs))
     cols = (
         lo.c.id,
         lo.c.ref,
@@ -233,10 +233,10 @@ def loans_by_ref(conn: Connection, refs: Iterable[str]) -> dict[str, ExistingLoa
 
 def payments_by_ref(conn: Connection, refs: Iterable[str]) -> dict[str, ExistingPayment]:
     p, lo = Payment.__table__, Loan.__table__
-    wanted = sorted(set(refs))
     out: dict[str, ExistingPayment] = {}
-    if not wanted or _empty(conn, p):
+    if _empty(conn, p):
         return out
+    wanted = sorted(set(refs))
     base = select(
         p.c.id, p.c.ref, p.c.loan_id, lo.c.ref, p.c.paid_at, p.c.amount_minor, p.c.channel
     ).join(lo, lo.c.id == p.c.loan_id)
@@ -248,10 +248,10 @@ def payments_by_ref(conn: Connection, refs: Iterable[str]) -> dict[str, Existing
 
 def contacts_by_ref(conn: Connection, refs: Iterable[str]) -> dict[str, ExistingContact]:
     e, lo = ContactEvent.__table__, Loan.__table__
-    wanted = sorted(set(refs))
     out: dict[str, ExistingContact] = {}
-    if not wanted or _empty(conn, e):
+    if _empty(conn, e):
         return out
+    wanted = sorted(set(refs))
     base = select(
         e.c.id,
         e.c.ref,
@@ -274,10 +274,10 @@ def contact_point_keys(
 ) -> set[tuple[int, str, str, str]]:
     """(borrower_id, kind, value_bidx, party) of the stored contact points of these borrowers."""
     cp = ContactPoint.__table__
-    wanted = sorted(set(borrower_ids))
     out: set[tuple[int, str, str, str]] = set()
-    if not wanted or _empty(conn, cp):
+    if _empty(conn, cp):
         return out
+    wanted = sorted(set(borrower_ids))
     base = select(cp.c.borrower_id, cp.c.kind, cp.c.value_bidx, cp.c.party)
     for part in _chunks(wanted):
         out.update(tuple(r) for r in conn.execute(base.where(cp.c.borrower_id.in_(part))))

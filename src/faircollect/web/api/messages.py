@@ -141,12 +141,20 @@ def list_templates(
     creditor: str = Query(max_length=64, description="creditor code"),
     caller: Caller = Depends(require(action="read")),
 ) -> JSONResponse:
-    """The latest version of every message template of a creditor (defaults are seeded)."""
-    with web_state(request).db.transaction(immediate=True) as s:
+    """The latest version of every template of a creditor, and the built-in defaults it has
+    not replaced yet (version 0, ``stored: false``: used, and stored, on first send)."""
+    with web_state(request).db.transaction() as s:
         c = _creditor(s, creditor, caller)
-        templates.seed_defaults(s, creditor=c, actor=caller.actor)
-        rows = templates_repo.list_for_creditor(s, c.id, scope=caller.scope)
-        return JSONResponse({"templates": [_template_json(t) for t in rows]})
+        rows = [
+            {**_template_json(t), "stored": True}
+            for t in templates_repo.list_for_creditor(s, c.id, scope=caller.scope)
+        ]
+    have = {(t["code"], t["channel"], t["locale"]) for t in rows}
+    for d in templates.defaults_for(c.currency):
+        if (d["code"], d["channel"], d["locale"]) not in have:
+            rows.append({**d, "template_id": None, "version": 0, "stored": False})
+    rows.sort(key=lambda t: (t["code"], t["channel"], t["locale"]))
+    return JSONResponse({"templates": rows})
 
 
 class TemplateIn(BaseModel):

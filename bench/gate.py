@@ -1,0 +1,367 @@
+"""Contact-gate benchmark over HTTP: check-and-record attempts per second and latency.
+
+A Uvicorn server (the real app, `faircollect.web.app:create_app`) runs in a subprocess on
+loopback; this process drives it with `--clients` concurrent keep-alive HTTP clients, each
+posting `POST /api/v1/contact-attempts` (a call to the debtor) with a real bearer token for a
+random one of `--debtors` borrowers (CN pack, clock frozen at 10:00 Shanghai so that quiet
+hours do not decide everything). Every request is a full gate transaction: lock the debtor,
+load state and history, evaluate the pack, record the attempt or the block, append the audit
+chain. One JSON line:
+
+    {"database": "postgresql", "clients": 8, "attempts": N, "seconds": ...,
+     "attempts_per_s": ..., "p50_ms": ..., "p90_ms": ..., "p99_ms": ..., "allowed": ...,
+     "blocked": ..., "errors": 0, "server_workers": 1, "debtors": ...}
+
+Database: `--database-url`, else FAIRCOLLECT_BENCH_DATABASE_URL, else
+FAIRCOLLECT_TEST_DATABASE_URL (PostgreSQL; the bench DROPS AND RECREATES its tables there),
+else a temporary SQLite file (reported as "sqlite"). Goal on a 2-core machine (PostgreSQL,
+8 clients): >= 300 attempts/s, p99 <= 25 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+KEY = "bench-master-key-0123456789abcdefghijklmnop"
+CLOCK = "2026-03-04T10:00:00+08:00"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _reset(url: str) -> None:
+    from sqlalchemy import inspect, text
+
+    from faircollect.store.db import Database, upgrade
+
+    db = Database(url)
+    if db.dialect == "postgresql":
+        with db.engine.begin() as conn:
+            names = inspect(conn).get_table_names()
+            if names:
+                conn.execute(
+                    text("DROP TABLE IF EXISTS " + ", ".join(f'"{n}"' for n in names) + " CASCADE")
+                )
+    db.dispose()
+    upgrade(url)
+
+
+def _seed(url: str, debtors: int) -> tuple[str, list[tuple[str, int]]]:
+    """A CN creditor with `debtors` borrowers (one overdue loan and one phone each) and a
+    collector's bearer token."""
+    from faircollect.money import Money
+    from faircollect.store.db import Database
+    from faircollect.store.repositories import (
+        api_tokens,
+        borrowers,
+        contact_points,
+        creditors,
+        loans,
+        users,
+    )
+    from faircollect.vault import Vault
+    from faircollect.web.auth.tokens import new_token, token_hash
+
+    db = Database(url)
+    vault = Vault([KEY])
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    out: list[tuple[str, int]] = []
+    with db.transaction() as s:
+        c = creditors.get_or_create(s, "BENCH", name="Bench Lending", pack="CN", now=t0)
+        for i in range(debtors):
+            phone = f"138{i:08d}"
+            b = borrowers.insert(
+                s,
+                vault,
+                borrowers.NewBorrower(
+                    creditor_id=c.id,
+                    ref=f"B{i}",
+                    name="张三",
+                    phone=phone,
+                    timezone="Asia/Shanghai",
+                ),
+                now=t0,
+            )
+            loan = loans.add(
+                s,
+                loans.NewLoan(
+                    ref=f"L{i}",
+                    creditor_id=c.id,
+                    borrower_id=b.id,
+                    principal=Money.parse("1000.00", "CNY"),
+                    apr=Decimal(18),
+                    originated_on=date(2025, 12, 1),
+                    term_months=3,
+                    repayment="equal_installment",
+                    first_due_on=date(2026, 1, 1),
+                ),
+                now=t0,
+            )
+            loan.outstanding_minor, loan.overdue_since = 100000, date(2026, 1, 1)
+            cp = contact_points.add(
+                s,
+                vault,
+                contact_points.NewContactPoint(
+                    borrower_id=b.id, kind="phone", value=phone, party="debtor", status="verified"
+                ),
+                now=t0,
+            )
+            out.append((loan.ref, cp.id))
+        token = new_token()
+        uid = users.add(
+            s, username="bench", password_hash="!", role="collector", creditor_ids=[c.id]
+        ).id
+        api_tokens.add(s, user_id=uid, name="bench", token_hash=token_hash(vault, token), now=t0)
+    db.dispose()
+    return token, out
+
+
+def _client_loop(
+    port: int,
+    token: str,
+    targets: list[tuple[str, int]],
+    n: int,
+    seed: int,
+    lat: list[float],
+    codes: list[int],
+) -> None:
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    for _ in range(n):
+        loan_ref, point = targets[rng.randrange(len(targets))]
+        body = json.dumps(
+            {
+                "loan_ref": loan_ref,
+                "channel": "call",
+                "party": "debtor",
+                "place": "mobile",
+                "purpose": "demand",
+                "contact_point": str(point),
+            }
+        )
+        t = time.perf_counter()
+        conn.request("POST", "/api/v1/contact-attempts", body=body, headers=headers)
+        r = conn.getresponse()
+        r.read()
+        lat.append(time.perf_counter() - t)
+        codes.append(r.status)
+    conn.close()
+
+
+def _drive(
+    port: int, token: str, targets: list[tuple[str, int]], clients: int, per_client: int, seed: int
+) -> tuple[float, list[float], list[int]]:
+    lats: list[list[float]] = [[] for _ in range(clients)]
+    codes: list[list[int]] = [[] for _ in range(clients)]
+    threads = [
+        threading.Thread(
+            target=_client_loop,
+            args=(port, token, targets, per_client, seed + i, lats[i], codes[i]),
+        )
+        for i in range(clients)
+    ]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0, [x for L in lats for x in L], [x for L in codes for x in L]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of processes (Linux /proc), 0 for those that are gone."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _descendants(pid: int) -> list[int]:
+    out = [pid]
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return out
+    for k in kids:
+        out += _descendants(int(k))
+    return out
+
+
+def _pg_backends(url: str) -> list[int]:
+    """Server processes of the bench database (PostgreSQL on this machine)."""
+    from sqlalchemy import text
+
+    from faircollect.store.db import Database
+
+    db = Database(url)
+    if db.dialect != "postgresql":
+        db.dispose()
+        return []
+    with db.engine.connect() as conn:
+        pids = [
+            int(p)
+            for p in conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+        ]
+    db.dispose()
+    return pids
+
+
+def _pct(xs: list[float], p: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--database-url", default=None)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--attempts", type=int, default=4000, help="measured requests in total")
+    ap.add_argument("--warmup", type=int, default=400)
+    ap.add_argument("--debtors", type=int, default=1000)
+    ap.add_argument("--server-workers", type=int, default=1)
+    ap.add_argument(
+        "--switch-interval",
+        type=float,
+        default=None,
+        help="sys.setswitchinterval() in the server (seconds; Python's default is 0.005)",
+    )
+    args = ap.parse_args(argv)
+
+    url = (
+        args.database_url
+        or os.environ.get("FAIRCOLLECT_BENCH_DATABASE_URL")
+        or os.environ.get("FAIRCOLLECT_TEST_DATABASE_URL")
+    )
+    with tempfile.TemporaryDirectory(prefix="faircollect-gate-bench-") as tmp:
+        if not url:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        from faircollect.store.db import normalise_url
+
+        backend = normalise_url(url).get_backend_name()
+        _reset(url)
+        token, targets = _seed(url, args.debtors)
+        port = _free_port()
+        env = {
+            **os.environ,
+            "FAIRCOLLECT_DATABASE_URL": url,
+            "FAIRCOLLECT_SECRET_KEY": KEY,
+            "FAIRCOLLECT_VAR_DIR": tmp,
+            "FAIRCOLLECT_CLOCK": CLOCK,
+        }
+        env.pop("FAIRCOLLECT_ENV", None)
+        launcher = ["-m", "uvicorn"]
+        if args.switch_interval is not None:
+            launcher = [
+                "-c",
+                f"import sys; sys.setswitchinterval({args.switch_interval}); "
+                "sys.argv[0] = 'uvicorn'; import uvicorn.main as m; m.main()",
+            ]
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                *launcher,
+                "--factory",
+                "faircollect.web.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.server_workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    c.request("GET", "/api/v1/health")
+                    if c.getresponse().status == 200:
+                        break
+                except OSError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    err = server.stderr.read().decode() if server.stderr else ""
+                    print(f"server did not start: {err[-2000:]}", file=sys.stderr)
+                    return 1
+                time.sleep(0.1)
+            per = max(1, args.warmup // args.clients)
+            _drive(port, token, targets, args.clients, per, 1)
+            per = max(1, args.attempts // args.clients)
+            procs = _descendants(server.pid)
+            backends = _pg_backends(url)
+            cpu0 = (_cpu_seconds(procs), _cpu_seconds(backends), time.process_time())
+            seconds, lat, codes = _drive(port, token, targets, args.clients, per, 1000)
+            cpu1 = (_cpu_seconds(procs), _cpu_seconds(backends), time.process_time())
+        finally:
+            server.terminate()
+            server.wait(30)
+            if server.stderr:
+                server.stderr.close()
+    n = len(lat)
+    print(
+        json.dumps(
+            {
+                "database": backend,
+                "clients": args.clients,
+                "attempts": n,
+                "seconds": round(seconds, 2),
+                "attempts_per_s": round(n / seconds, 1),
+                "p50_ms": round(_pct(lat, 50), 2),
+                "p90_ms": round(_pct(lat, 90), 2),
+                "p99_ms": round(_pct(lat, 99), 2),
+                "allowed": codes.count(201),
+                "blocked": codes.count(409),
+                "errors": n - codes.count(201) - codes.count(409),
+                "server_workers": args.server_workers,
+                "switch_interval": args.switch_interval,
+                # CPU per attempt (ms), to judge capacity apart from what else runs on the machine:
+                # the app server, the database backends of this run, and the load generator
+                "cpu_ms_per_attempt": {
+                    "server": round((cpu1[0] - cpu0[0]) / n * 1000, 2),
+                    "postgres": round((cpu1[1] - cpu0[1]) / n * 1000, 2) if backends else None,
+                    "clients": round((cpu1[2] - cpu0[2]) / n * 1000, 2),
+                },
+                "load_average": round(os.getloadavg()[0], 2),
+                "debtors": args.debtors,
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

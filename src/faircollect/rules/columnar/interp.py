@@ -1,0 +1,1024 @@
+"""The Ibis interpreter of the rule vocabulary (`faircollect.rules.vocab`): `decide`.
+
+How the selected packs become ONE query:
+
+1. Instances: each pack with each parameter snapshot in force (one per pack with `as_of`).
+   Every rule's `Rule.condition()` is bound (parameters -> constants; the hours parameters ->
+   per-case columns narrowed by the creditor's window) and prefixed with "the case belongs to
+   this instance" (`_pk`, from `pack` and the UTC date of `now`).
+2. `T0`: the cases with derived columns: candidate zones (`_zkey`, the pack's defaults when
+   empty), first zone `_z1`, hours `_lo`/`_hi` (seconds), channel and party as one-hot bits
+   (rule gates become bit tests), timestamped facts dated after `now` nulled, dates as
+   integers. Everything that depends only on (`now`, zones) is computed ONCE per distinct
+   pair in a small "time table" and joined: today's local date, the earliest and latest local
+   time of day over the candidate zones (`LocalTimeInAllZones` = earliest >= start and
+   latest < end), the first instant of each local day that starts a `Days(n)` window.
+3. Special nodes (need other rows): history aggregates (`Count`, `Last`), `InconvenientSlot`
+   (unnests the designated windows), `AddBusinessDays` (joins a calendar made by the Python
+   implementation, 1970-2099). Each distinct node (US and US-MA share theirs) is computed once,
+   only for the cases where its value can matter: its guard is the disjunction, over its
+   occurrences, of the conditions on the path to it (instance, channel/party gate, sibling
+   conjuncts of an And, negated siblings of an Or, the branch of an If...) that need no other
+   rows. Nodes whose inputs read other special nodes come in a later layer.
+4. Per layer, all aggregates that read nothing of the case but `now` and the zones (e.g.
+   "connected calls today") are computed in ONE pass: distinct (debtor, now, zones) x history,
+   grouped, each aggregate a filtered count / arg_max. All other aggregates in ONE pass over
+   (guarded cases) x history, each filtered by its own guard. A pass joins on `debtor_key`,
+   drops entries with `at > now`, pre-filters the history with the disjunction of the
+   aggregates' entry-only conjuncts. An aggregate nested in a filter and reading the enclosing
+   entry (`Outer`) is computed per (debtor, values of the enclosing entry's columns it is
+   keyed on) when it can be (e.g. "this number was found wrong"), else per enclosing entry by
+   a self-join, and joined to the pass's rows.
+5. Each rule's condition is then a plain boolean: per case only its instance's rules are
+   evaluated (CASE), giving a bitmask; the few distinct (instance, bitmask) pairs are turned
+   into rule ids and provisions and joined back.
+
+Null semantics and laziness: see `faircollect.rules.columnar.exprs`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time
+from functools import lru_cache
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import pyarrow as pa
+
+from faircollect.rules.columnar import sqltime as st
+from faircollect.rules.columnar.exprs import BITS, Env, cond, costly, expr, lazy_and
+from faircollect.rules.columnar.nodes import (
+    InstanceIs,
+    agg_inputs,
+    bind,
+    cheap,
+    conjuncts,
+    const_int,
+    days_windows,
+    dk_level,
+    event_only,
+    free,
+    inputs,
+    is_special,
+    nested_aggregates,
+    secs,
+    split_all,
+)
+from faircollect.rules.columnar.schema import FACT_COLUMNS, HISTORY_SCHEMA, OUTPUT_COLUMNS
+from faircollect.rules.engine import EngineConfig
+from faircollect.rules.pack import Pack, Rule
+from faircollect.rules.packs import PACK_IDS, get_pack
+from faircollect.rules.params import values_at
+from faircollect.rules.pyeval import add_business_days
+from faircollect.rules.vocab import (
+    AddBusinessDays,
+    And,
+    Cmp,
+    Coalesce,
+    Const,
+    Count,
+    Days,
+    Ev,
+    Ever,
+    Fact,
+    Hours,
+    If,
+    InconvenientSlot,
+    In,
+    IsNull,
+    Last,
+    Node,
+    Not,
+    Or,
+    Outer,
+    Value,
+    children,
+    walk,
+)
+
+__all__ = ["decide", "decide_arrow"]
+
+_EPOCH = date(1970, 1, 1)
+_CAL_START, _CAL_END = date(1970, 1, 1), date(2099, 12, 31)
+_DK = ("debtor_key", "now", "_zkey")  # a debtor at one instant, seen from one set of zones
+_HISTORY_COLUMNS = tuple(f.name for f in HISTORY_SCHEMA)
+_PLAIN = frozenset(_HISTORY_COLUMNS) - {"debtor_key", "seq", "debt_ids"}
+_KNOWN_AT_NOW = (
+    "debtor.cease_received_at",
+    "debtor.dispute_received_at",
+    "debtor.verification_sent_at",
+    "debt.first_communication_at",
+    "debt.validation_notice_sent_at",
+)
+_DATE_FACTS = ("debtor.breathing_space.start", "debtor.breathing_space.end")
+_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_TRUE = Const(True)
+
+
+# ---------------------------------------------------------------------------------------
+# DuckDB aggregate built-ins (typed per use)
+# ---------------------------------------------------------------------------------------
+def _agg_stub(arg: Any, val: Any) -> Any: ...
+
+
+@lru_cache(maxsize=None)
+def _agg_builtin(name: str, arg: dt.DataType, val: dt.DataType) -> Any:
+    return ibis.udf.agg.builtin(_agg_stub, name=name, signature=((arg, val), arg))
+
+
+def _arg_max(value: Any, key: Any, where: Any = None) -> Any:
+    return _agg_builtin("arg_max", value.type(), key.type())(value, key, where=where)
+
+
+def _arg_min(value: Any, key: Any, where: Any = None) -> Any:
+    return _agg_builtin("arg_min", value.type(), key.type())(value, key, where=where)
+
+
+@lru_cache(maxsize=8)
+def _business_calendar(n: int, calendar: str) -> pa.Table:
+    """day -> day plus n business days, by `pyeval.add_business_days` (one definition)."""
+    start = (_CAL_START - _EPOCH).days
+    days = (_CAL_END - _CAL_START).days + 1
+    res = [
+        (add_business_days(date.fromordinal(_CAL_START.toordinal() + i), n, calendar) - _EPOCH).days
+        for i in range(days)
+    ]
+    return pa.table(
+        {"day": pa.array(range(start, start + days), pa.int64()), "res": pa.array(res, pa.int64())}
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# instances, frames, special nodes
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Instance:
+    index: int
+    pack: Pack
+    first: date | None  # first UTC day judged by it (None: unbounded)
+    end: date | None  # first UTC day after it
+    values: Mapping[str, Value]
+    hours: Mapping[str, str]
+    rules: tuple[tuple[Rule, Node], ...]  # (rule, bound condition without the instance test)
+    whens: tuple[Node, ...]  # the bound `when` of each rule (its gates tested apart)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """Rows at which aggregates are evaluated (a key, the debtor/now/zones columns)."""
+
+    table: Any
+    key: tuple[str, ...]
+    inputs: Mapping[Node, str]  # case values read by the filters -> columns
+    depth: int  # the tested entries' columns are e{depth}_*, the enclosing ones e{depth-1}_*
+
+
+@dataclass
+class _Special:
+    node: Node
+    name: str
+    occurrences: list[tuple[Node | None, tuple[Node, ...]]] = field(default_factory=list)
+    deps: list[Node] = field(default_factory=list)
+    layer: int = 0
+
+
+def _and(parts: Sequence[Node]) -> Node:
+    return parts[0] if len(parts) == 1 else And(*parts)
+
+
+def _or(parts: Sequence[Node]) -> Node:
+    if any(p == _TRUE for p in parts):
+        return _TRUE
+    uniq = list(dict.fromkeys(parts))
+    return uniq[0] if len(uniq) == 1 else Or(*uniq)
+
+
+def _left_attach(t: Any, res: Any, key: Sequence[str], cols: Mapping[str, bool]) -> Any:
+    """`t` with the columns `cols` of `res` (name -> is a count: 0 when missing), matched on
+    the key columns. Keys are joined by NAME and columns selected by name: Ibis resolves a
+    column object of `t` through equality predicates to either side, which is wrong for a
+    left join when both sides derive from the same table."""
+    j = t.left_join(res, list(key))
+    extra = {c: (j[c].fill_null(0) if zero else j[c]) for c, zero in cols.items()}
+    return j.select(*t.columns, **extra)
+
+
+class _Compiler:
+    def __init__(
+        self,
+        cases: Any,
+        history: Any,
+        pack_ids: Sequence[str],
+        window: tuple[time, time] | None,
+        as_of: date | None,
+    ) -> None:
+        self.history = history
+        self.window = window
+        self.counter = itertools.count()
+        self.instances = self._instances(pack_ids, as_of)
+        days_n: set[int] = set()
+        for inst in self.instances:
+            for _, c in inst.rules:
+                days_n |= days_windows(c)
+        self.days_n = sorted(days_n)
+        self.fact_names: dict[Node, str] = {
+            Fact(name): col for name, col in FACT_COLUMNS.items() if name != "now"
+        }
+        self.t0 = self._base(cases, pack_ids)
+        self.specials: dict[Node, _Special] = {}
+        self._guards: dict[Node, tuple[_Term, ...]] = {}
+
+    def fresh(self, prefix: str) -> str:
+        return f"{prefix}{next(self.counter)}"
+
+    # -- instances and T0 ----------------------------------------------------------------
+    def _instances(self, pack_ids: Sequence[str], as_of: date | None) -> list[_Instance]:
+        out: list[_Instance] = []
+        for pid in pack_ids:
+            pack = get_pack(pid)
+            if as_of is not None:
+                periods: list[tuple[date, date | None, date | None]] = [(as_of, None, None)]
+            else:
+                dates = pack._dates
+                periods = [
+                    (d, None if i == 0 else d, dates[i + 1] if i + 1 < len(dates) else None)
+                    for i, d in enumerate(dates)
+                ]
+            for day, first, end in periods:
+                values = dict(values_at(dict(pack.params), day))
+                lo, hi = pack.hours_params
+                hours = {lo: "lo", hi: "hi"} if lo in values and hi in values else {}
+                rules = tuple(
+                    (r, split_all(bind(r.condition(), values, hours))) for r in pack.rules
+                )
+                whens = tuple(split_all(bind(r.when, values, hours)) for r in pack.rules)
+                out.append(_Instance(len(out), pack, first, end, values, hours, rules, whens))
+        return out
+
+    def _base(self, c: Any, pack_ids: Sequence[str]) -> Any:
+        c = c.filter(c["pack"].isin(list(pack_ids)))
+        now = c["now"]
+        utc_day = st.local_day(ibis.literal("UTC"), now)
+        pk_cases = []
+        for inst in self.instances:
+            test = c["pack"] == inst.pack.id
+            if inst.first is not None:
+                test = test & (utc_day >= (inst.first - _EPOCH).days)
+            if inst.end is not None:
+                test = test & (utc_day < (inst.end - _EPOCH).days)
+            pk_cases.append((test, inst.index))
+        pk = ibis.cases(*pk_cases, else_=ibis.null("int64"))
+        tz = c["debtor_timezones"]
+        defaults = ibis.cases(
+            *(
+                (c["pack"] == pid, ibis.literal(list(get_pack(pid).default_zones), type=st.STRS))
+                for pid in pack_ids
+            ),
+            else_=ibis.null(st.STRS),
+        )
+        zones = ibis.ifelse(tz.isnull() | (tz.length() == 0), defaults, tz)
+        cols: dict[str, Any] = {"case_id": c["case_id"], "debtor_key": c["debtor_key"], "now": now}
+        for name, col in FACT_COLUMNS.items():
+            if name == "now":
+                continue
+            v = c[col]
+            if name in _KNOWN_AT_NOW:
+                v = ibis.ifelse(v <= now, v, ibis.null(st.TS))
+            elif name in _DATE_FACTS:
+                v = v.epoch_days().cast("int64")
+            cols[col] = v
+        for col in ("debtor_inconvenient", "config_contact_start", "config_contact_end"):
+            cols[col] = c[col]
+        cols["_zkey"] = zones.join("|")
+        for fact_name, idx in (("action.channel", "_chi"), ("action.party", "_pai")):
+            domain = BITS[fact_name]
+            cols[idx] = c[FACT_COLUMNS[fact_name]].cases(
+                *((v, i) for i, v in enumerate(domain)), else_=ibis.null("int64")
+            )
+        t = c.select(_pk=pk, **cols)
+        t = t.filter(t["_pk"].notnull())
+        one = ibis.literal(1, type="int64")
+        zero = ibis.literal(0, type="int64")
+        chi, pai = t["_chi"], t["_pai"]
+        t = t.mutate(
+            _z1=t["_zkey"].split("|")[0],
+            _chbit=ibis.ifelse(chi.isnull(), zero, one << chi),
+            _pabit=ibis.ifelse(pai.isnull(), zero, one << pai),
+            _cpbit=ibis.ifelse(
+                chi.isnull() | pai.isnull(), zero, one << (chi * _N_PARTIES + pai)
+            ),
+            **self._hours(t),
+        ).drop("_chi", "_pai")
+        return t.join(self._time_table(t), ["now", "_zkey"])
+
+    def _hours(self, t: Any) -> dict[str, Any]:
+        lo_cases, hi_cases = [], []
+        for inst in self.instances:
+            if not inst.hours:
+                continue
+            lo_p = next(k for k, v in inst.hours.items() if v == "lo")
+            hi_p = next(k for k, v in inst.hours.items() if v == "hi")
+            lo_s, hi_s = secs(str(inst.values[lo_p])), secs(str(inst.values[hi_p]))
+            if self.window is not None:
+                w0, w1 = self.window
+                lo_s = max(lo_s, w0.hour * 3600 + w0.minute * 60)
+                w_end = w1.hour * 3600 + w1.minute * 60
+                hi_s = min(hi_s, 86400 if w_end == 0 else w_end)
+            lo_cases.append((t["_pk"] == inst.index, lo_s))
+            hi_cases.append((t["_pk"] == inst.index, hi_s))
+        if not lo_cases:
+            return {}
+        lo = ibis.cases(*lo_cases, else_=ibis.null("int64"))
+        hi = ibis.cases(*hi_cases, else_=ibis.null("int64"))
+        start, end = t["config_contact_start"], t["config_contact_end"]
+        end_s = st.parse_hhmm(end)
+        end_s = ibis.ifelse(end_s == 0, ibis.literal(86400, type="int64"), end_s)
+        return {
+            "_lo": ibis.ifelse(start.isnull(), lo, ibis.greatest(lo, st.parse_hhmm(start))),
+            "_hi": ibis.ifelse(end.isnull(), hi, ibis.least(hi, end_s)),
+        }
+
+    def _time_table(self, t: Any) -> Any:
+        """One row per distinct (now, zones): everything that depends only on them."""
+        tt = t.select("now", "_zkey").distinct()
+        z1 = tt["_zkey"].split("|")[0]
+        tt = tt.mutate(_tz1=z1, _today=st.local_day(z1, tt["now"]))
+        bounds = {
+            f"_b{n}": st.local_instant(tt["_tz1"], tt["_today"] - (n - 1), ibis.literal(0))
+            for n in self.days_n
+        }
+        tt = tt.mutate(**bounds).drop("_tz1")
+        zs = t.select("now", "_zkey").distinct()
+        zs = zs.mutate(_z=zs["_zkey"].split("|")).unnest("_z")
+        local = st.local_seconds(zs["_z"], zs["now"])
+        zs = zs.group_by(["now", "_zkey"]).agg(_zmin=local.min(), _zmax=local.max())
+        return tt.join(zs, ["now", "_zkey"])
+
+    def case_env(self, table: Any, extra: Mapping[Node, str] | None = None) -> Env:
+        names: dict[Node, str] = dict(self.fact_names)
+        if extra:
+            names.update(extra)
+        return Env(table, names, case=True)
+
+    # -- special nodes: discovery, guards, layers ------------------------------------------
+    def discover(self) -> None:
+        for inst in self.instances:
+            for _, c in inst.rules:
+                self._occurrences(c, (InstanceIs(inst.index),), None)
+
+    def _occurrences(self, node: Node, guard: tuple[Node, ...], container: Node | None) -> None:
+        if is_special(node):
+            sp = self.specials.get(node)
+            if sp is None:
+                sp = self.specials[node] = _Special(node, self.fresh("_s"))
+                sp.occurrences.append((container, guard))
+                self._discover_inputs(sp)
+            else:
+                sp.occurrences.append((container, guard))
+            return
+        if free(node):
+            return
+        if isinstance(node, And):
+            for i, a in enumerate(node.args):
+                others = tuple(b for j, b in enumerate(node.args) if j != i and cheap(b))
+                self._occurrences(a, guard + others, container)
+        elif isinstance(node, Or):
+            for i, a in enumerate(node.args):
+                others = tuple(Not(b) for j, b in enumerate(node.args) if j != i and cheap(b))
+                self._occurrences(a, guard + others, container)
+        elif isinstance(node, If):
+            self._occurrences(node.cond, guard, container)
+            ok = cheap(node.cond)
+            self._occurrences(node.then, guard + ((node.cond,) if ok else ()), container)
+            self._occurrences(node.otherwise, guard + ((Not(node.cond),) if ok else ()), container)
+        elif isinstance(node, Coalesce):
+            for i, a in enumerate(node.args):
+                prev = tuple(IsNull(b) for b in node.args[:i] if cheap(b))
+                self._occurrences(a, guard + prev, container)
+        else:
+            for c in children(node):
+                self._occurrences(c, guard, container)
+
+    def _discover_inputs(self, sp: _Special) -> None:
+        node = sp.node
+        if isinstance(node, Count | Last):
+            roots = agg_inputs(node)
+        else:
+            assert isinstance(node, InconvenientSlot | AddBusinessDays)
+            roots = [] if isinstance(node.arg, Const) else [node.arg]
+        for r in roots:
+            self._occurrences(r, (), node)
+        sp.deps = list(dict.fromkeys(n for r in roots for n in walk(r) if is_special(n)))
+        sp.layer = 1 + max((self.specials[d].layer for d in sp.deps), default=-1)
+
+    def guard(self, node: Node) -> tuple[_Term, ...]:
+        """Where the special node's value can matter: a disjunction of terms."""
+        g = self._guards.get(node)
+        if g is None:
+            terms: list[_Term] = []
+            for container, path in self.specials[node].occurrences:
+                own = _term(path)
+                if own is None:
+                    continue
+                if container is None:
+                    terms.append(own)
+                else:
+                    terms += [m for t in self.guard(container) if (m := _merge(t, own)) is not None]
+            g = self._guards[node] = _simplify(terms)
+        return g
+
+    def guard_expr(self, terms: Sequence[_Term], env: Env) -> Any:
+        """A guard as a boolean: terms grouped by their non-gate conditions, gates as bit tests
+        (instance, channel x party pair), costly conditions evaluated lazily."""
+        if any(t.k is None and t.mask == _ALL_PAIRS and not t.rest for t in terms):
+            return ibis.literal(True)
+        groups: dict[tuple[Node, ...], list[_Term]] = {}
+        for t in terms:
+            groups.setdefault(t.rest, []).append(t)
+        alts = []
+        for rest, ts in groups.items():
+            gates = []
+            for t in ts:
+                g = []
+                if t.k is not None:
+                    g.append(env.table["_pk"] == t.k)
+                if t.mask != _ALL_PAIRS:
+                    g.append((env.table["_cpbit"] & t.mask) != 0)
+                gates.append(_fold_and(g))
+            gate = _fold_or(gates)
+            parts = [gate, *(cond(c, env) for c in rest)]
+            flags = [False, *(costly(c, env) for c in rest)]
+            alts.append(lazy_and(parts, flags))
+        return _fold_or(alts)
+
+    # -- the query ----------------------------------------------------------------------
+    def build(self) -> Any:
+        self.discover()
+        t = self.t0
+        names: dict[Node, str] = {}
+        layers = sorted({sp.layer for sp in self.specials.values()})
+        for layer in layers:
+            nodes = [n for n, sp in self.specials.items() if sp.layer == layer]
+            keyed: dict[tuple[tuple[str, Node], ...], list[Count | Last]] = {}
+            per_case: list[Count | Last] = []
+            others: list[Node] = []
+            for n in nodes:
+                if isinstance(n, Count | Last):
+                    sig = _signature(n)
+                    if sig is None:
+                        per_case.append(n)
+                    else:
+                        keyed.setdefault(sig, []).append(n)
+                else:
+                    others.append(n)
+            env = self.case_env(t, names)
+            # the case values keyed aggregates are matched on, as columns of t
+            extra: dict[str, Any] = {}
+            key_cols: dict[Node, str] = {}
+            for sig in keyed:
+                for _, x in sig:
+                    if x in key_cols:
+                        continue
+                    known = env.names.get(x)
+                    if known is not None:
+                        key_cols[x] = known
+                    else:
+                        key_cols[x] = self.fresh("_x")
+                        extra[key_cols[x]] = expr(x, env)
+            attach: list[tuple[Any, tuple[str, ...], dict[Node, str]]] = []
+            for sig, aggs in keyed.items():
+                attach.append(self._keyed_pass(aggs, sig, t, env, key_cols))
+            if per_case:
+                attach.append(self._case_pass(per_case, t, env))
+            for n in others:
+                if isinstance(n, InconvenientSlot):
+                    attach.append(self._slot(n, t, env))
+                else:
+                    assert isinstance(n, AddBusinessDays)
+                    attach.append(self._business_days(n, t, env))
+            if extra:
+                t = t.mutate(**extra)
+            for res, key, cols in attach:
+                t = _left_attach(t, res, key, {c: isinstance(n, Count) for n, c in cols.items()})
+                names.update(cols)
+        return self._final(t, names)
+
+    def _frame_base(self, t: Any, env: Env, nodes: Sequence[Node]) -> tuple[Any, Env]:
+        terms = _simplify([x for n in nodes for x in self.guard(n)])
+        t = t.filter(self.guard_expr(terms, env))
+        return t, self.case_env(t, env.names)
+
+    def _inputs_of(
+        self, aggs: Sequence[Count | Last], fenv: Env
+    ) -> tuple[dict[Node, str], dict[str, Any]]:
+        inputs: dict[Node, str] = {}
+        cols: dict[str, Any] = {}
+        for a in aggs:
+            for x in agg_inputs(a):
+                if x not in inputs:
+                    inputs[x] = self.fresh("_i")
+                    cols[inputs[x]] = expr(x, fenv)
+        return inputs, cols
+
+    def _keyed_pass(
+        self,
+        aggs: Sequence[Count | Last],
+        sig: tuple[tuple[str, Node], ...],
+        t: Any,
+        env: Env,
+        key_cols: Mapping[Node, str],
+    ) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
+        """Aggregates that read the case only through `Ev(col) == value` keys (and `now`,
+        zones): one pass over (distinct debtors of the guarded cases) x history, grouped by
+        the debtor and the entries' key columns, matched back on the cases' values."""
+        f, fenv = self._frame_base(t, env, aggs)
+        inputs, cols = self._inputs_of(aggs, fenv)
+        bounds = sorted({n for a in aggs for n in days_windows(a)})
+        table = f.select(*_DK, "_z1", *(f"_b{n}" for n in bounds), **cols).distinct()
+        res = self._multi(aggs, _Frame(table, _DK, inputs, 0), {}, sig)
+        res = res.rename({key_cols[x]: f"e0_{col}" for col, x in sig})
+        key = (*_DK, *(key_cols[x] for _, x in sig))
+        return res, key, {a: self.specials[a].name for a in aggs}
+
+    def _case_pass(
+        self, aggs: Sequence[Count | Last], t: Any, env: Env
+    ) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
+        """Aggregates that need the case row: one join of the guarded cases x history."""
+        f, fenv = self._frame_base(t, env, aggs)
+        inputs, cols = self._inputs_of(aggs, fenv)
+        bounds = sorted({n for a in aggs for n in days_windows(a)})
+        guards: dict[Node, str] = {}
+        if len(aggs) > 1:
+            for a in aggs:
+                guards[a] = self.fresh("_g")
+                cols[guards[a]] = self.guard_expr(self.guard(a), fenv)
+        table = f.select("case_id", *_DK, "_z1", *(f"_b{n}" for n in bounds), **cols)
+        res = self._multi(aggs, _Frame(table, ("case_id",), inputs, 0), guards, ())
+        return res, ("case_id",), {a: self.specials[a].name for a in aggs}
+
+    # -- aggregates -----------------------------------------------------------------------
+    def _history(self, depth: int, pre: Node | None, columns: Iterable[str]) -> Any:
+        h = self.history
+        if pre is not None:
+            env = Env(h, {}, ev="")
+            h = h.filter([cond(c, env) for c in conjuncts(pre)])
+        wanted = {"debtor_key", "seq", "at", *columns}
+        return h.select(**{f"e{depth}_{c}": h[c] for c in _HISTORY_COLUMNS if c in wanted})
+
+    def _split(
+        self, where: Node, depth: int
+    ) -> tuple[list[Node], list[tuple[str, Node]], list[Node]]:
+        """(entry-only conjuncts, `Ev(col) == value` keys, the rest) of a filter."""
+        pre: list[Node] = []
+        keys: list[tuple[str, Node]] = []
+        resid: list[Node] = []
+        for c in conjuncts(where):
+            if free(c) == frozenset({"ev"}) and event_only(c):
+                pre.append(c)
+                continue
+            key = _eq_key(c, depth)
+            if key is not None:
+                keys.append(key)
+            else:
+                resid.append(c)
+        return pre, keys, resid
+
+    def _multi(
+        self,
+        aggs: Sequence[Count | Last],
+        frame: _Frame,
+        guards: Mapping[Node, str],
+        sig: tuple[tuple[str, Node], ...],
+    ) -> Any:
+        """Several top-level aggregates over one frame: one join, one GROUP BY (the frame key
+        and, for keyed aggregates, the entries' key columns `sig`)."""
+        splits = {a: self._split(a.where, 0) for a in aggs}
+        pres = [_and(splits[a][0]) if splits[a][0] else None for a in aggs]
+        pre = None if any(p is None for p in pres) else _or([p for p in pres if p is not None])
+        nested = list(
+            dict.fromkeys(n for a in aggs for c in splits[a][2] for n in nested_aggregates(c))
+        )
+        read = _columns_read(aggs).union(*(_columns_read_outer(n) for n in nested))
+        h = self._history(0, pre, read)
+        ft = frame.table
+        j = ft.join(h, ft["debtor_key"] == h["e0_debtor_key"])
+        j = j.select(*ft.columns, *h.columns)
+        j = j.filter(j["e0_at"] <= j["now"])
+        names: dict[Node, str] = dict(frame.inputs)
+        for n in nested:
+            encl = [a for a in aggs if any(n in nested_aggregates(c) for c in splits[a][2])]
+            encl_pre = [_and(splits[a][0]) if splits[a][0] else None for a in encl]
+            outer_pre = (
+                None if any(p is None for p in encl_pre) else _or([p for p in encl_pre if p])
+            )
+            j, names[n] = self._attach_nested(n, frame, j, outer_pre)
+        env = Env(j, names, ev="e0_")
+        out: dict[str, Any] = {}
+        for a in aggs:
+            pre_a, keys_a, resid_a = splits[a]
+            parts = [j[guards[a]]] if a in guards else []
+            parts += [cond(c, env) for c in pre_a]
+            parts += [
+                (j[f"e0_{col}"] == env.table[frame.inputs[x]]).fill_null(False)
+                for col, x in keys_a
+                if (col, x) not in sig
+            ]
+            parts += _window(a, j, "e0_")
+            flags = [False] * len(parts) + [costly(c, env) for c in resid_a]
+            parts += [cond(c, env) for c in resid_a]
+            where = lazy_and(parts, flags)
+            out[self.specials[a].name] = _agg_value(a, j, env, "e0_", where)
+        return j.group_by([*frame.key, *(f"e0_{col}" for col, _ in sig)]).agg(**out)
+
+    def _attach_nested(
+        self, node: Count | Last, frame: _Frame, j: Any, outer_pre: Node | None
+    ) -> tuple[Any, str]:
+        """`j` (rows of the enclosing aggregate, depth 0) with the nested aggregate's value."""
+        name = self.fresh("_n")
+        inputs = agg_inputs(node)
+        count = isinstance(node, Count)
+        pre1, keys1, resid1 = self._split(node.where, 1)
+        by_debtor = all(map(dk_level, inputs))
+        keyed = (
+            by_debtor
+            and all(isinstance(x, Outer) or not free(x) for _, x in keys1)
+            and not any("outer" in free(c) for c in resid1)
+            and not any(nested_aggregates(c) for c in resid1)
+        )
+        if keyed:
+            # the value depends on the enclosing entry only through the key columns
+            d = frame.table.select(*_dk_columns(frame, inputs)).distinct()
+            h = self._history(1, _and(pre1) if pre1 else None, _columns_read([node]))
+            r = d.join(h, d["debtor_key"] == h["e1_debtor_key"])
+            r = r.select(*d.columns, *h.columns)
+            env = Env(r, frame.inputs, ev="e1_")
+            parts = [r["e1_at"] <= r["now"], *_window(node, r, "e1_")]
+            group = list(_DK)
+            renames: dict[str, str] = {}
+            for col, x in keys1:
+                if isinstance(x, Outer):
+                    renames[f"e1_{col}"] = f"e0_{x.column}"
+                    group.append(f"e1_{col}")
+                else:
+                    parts.append((r[f"e1_{col}"] == env.table[frame.inputs[x]]).fill_null(False))
+            parts += [cond(c, env) for c in resid1]
+            r = r.filter(parts)
+            env = Env(r, frame.inputs, ev="e1_")
+            g = r.group_by(group).agg(v=_agg_value(node, r, env, "e1_", None))
+            g = g.rename({new: old for old, new in renames.items()})
+            key = (*_DK, *renames.values())
+            g = g.rename({name: "v"})
+            return _left_attach(j, g, key, {name: count}), name
+        if by_debtor:
+            d = frame.table.select(*_dk_columns(frame, inputs)).distinct()
+            h = self._history(0, outer_pre, _columns_read_outer(node))
+            r = d.join(h, d["debtor_key"] == h["e0_debtor_key"])
+            r = r.select(*d.columns, *h.columns)
+            r = r.filter(r["e0_at"] <= r["now"])
+            key = (*_DK, "e0_seq")
+        else:
+            r = j
+            key = (*frame.key, "e0_seq")
+        res = self._aggregate(node, _Frame(r, key, frame.inputs, 1))
+        res = res.rename({name: "v"})
+        return _left_attach(j, res, key, {name: count}), name
+
+    def _aggregate(self, node: Count | Last, frame: _Frame) -> Any:
+        """One aggregate over a frame (join keys from `Ev(col) == value` conjuncts); used for
+        nested aggregates at depth >= 1. Returns the frame key + "v"."""
+        d = frame.depth
+        ep, op = f"e{d}_", f"e{d - 1}_"
+        pre, keys, resid = self._split(node.where, d)
+        h = self._history(d, _and(pre) if pre else None, _columns_read([node]))
+        ft = frame.table
+        preds = [ft["debtor_key"] == h[f"{ep}debtor_key"]]
+        for col, x in keys:
+            left = ft[f"{op}{x.column}"] if isinstance(x, Outer) else ft[frame.inputs[x]]
+            preds.append(left == h[f"{ep}{col}"])
+        j = ft.join(h, preds)
+        j = j.select(*ft.columns, *h.columns)
+        j = j.filter([j[f"{ep}at"] <= j["now"], *_window(node, j, ep)])
+        names: dict[Node, str] = dict(frame.inputs)
+        for n in dict.fromkeys(x for c in resid for x in nested_aggregates(c)):
+            inner = self._aggregate(n, _Frame(j, (*frame.key, f"{ep}seq"), frame.inputs, d + 1))
+            names[n] = self.fresh("_n")
+            inner = inner.rename({names[n]: "v"})
+            j = _left_attach(j, inner, (*frame.key, f"{ep}seq"), {names[n]: isinstance(n, Count)})
+        env = Env(j, names, ev=ep, outer=op)
+        if resid:
+            j = j.filter([cond(c, env) for c in resid])
+            env = Env(j, names, ev=ep, outer=op)
+        return j.group_by(list(frame.key)).agg(v=_agg_value(node, j, env, ep, None))
+
+    # -- other special nodes --------------------------------------------------------------
+    def _slot(self, node: InconvenientSlot, t: Any, env: Env) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
+        """The start of the designated-window occurrence containing an instant (first zone)."""
+        f, fenv = self._frame_base(t, env, [node])
+        x = expr(node.arg, fenv)
+        u = f.select("case_id", "_z1", _x=x, _w=f["debtor_inconvenient"])
+        u = u.filter(u["_x"].notnull() & (u["_w"].length() > 0))
+        u = u.unnest("_w", offset="_idx")
+        u = u.mutate(_day=st.local_day(u["_z1"], u["_x"]), _secs=st.local_seconds(u["_z1"], u["_x"]))
+        w = u["_w"]
+        ws, we = st.parse_hhmm(w["from"]), st.parse_hhmm(w["to"])
+        wd = ((u["_day"] + 3) % 7 + 7) % 7  # 1970-01-01 was a Thursday; Monday = 0
+        names = ibis.literal(_WEEKDAYS, type=st.STRS)
+        days = w["days"]
+        today_ok = days.isnull() | days.contains(names[wd]).fill_null(False)
+        yest_ok = days.isnull() | days.contains(names[(wd + 6) % 7]).fill_null(False)
+        s = u["_secs"]
+        wraps = we < ws
+        in_today = (today_ok & (((ws <= s) & (s < we)) | (wraps & (s >= ws)))).fill_null(False)
+        in_yest = (wraps & (s < we) & yest_ok).fill_null(False)
+        start = ibis.ifelse(in_today, u["_day"], ibis.ifelse(in_yest, u["_day"] - 1, ibis.null("int64")))
+        u = u.mutate(_sd=start, _ss=ws)
+        u = u.filter(u["_sd"].notnull())
+        best = _arg_min(ibis.struct({"d": u["_sd"], "s": u["_ss"]}), u["_idx"].cast("int64"))
+        g = u.group_by(["case_id", "_z1"]).agg(_p=best)
+        name = self.specials[node].name
+        g = g.select("case_id", **{name: st.local_instant(g["_z1"], g["_p"]["d"], g["_p"]["s"])})
+        return g, ("case_id",), {node: name}
+
+    def _business_days(
+        self, node: AddBusinessDays, t: Any, env: Env
+    ) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
+        f, fenv = self._frame_base(t, env, [node])
+        x = expr(node.arg, fenv)
+        if x.type().is_timestamp():
+            x = st.local_day(ibis.literal("UTC"), x)
+        u = f.select("case_id", _x=x)
+        u = u.filter(u["_x"].notnull())
+        cal = ibis.memtable(_business_calendar(const_int(node.days), node.calendar))
+        j = u.join(cal, u["_x"] == cal["day"])
+        name = self.specials[node].name
+        return j.select("case_id", **{name: j["res"]}), ("case_id",), {node: name}
+
+    # -- the decision -------------------------------------------------------------------
+    def _final(self, t: Any, names: Mapping[Node, str]) -> Any:
+        """Per case, only the rules of its instance that constrain its (channel, party) are
+        evaluated (CASE on the instance, then on the cell of pairs sharing one rule list);
+        the violated ones form a bitmask, turned into ids and provisions once per distinct
+        (instance, bitmask)."""
+        env = self.case_env(t, names)
+        zero = ibis.literal(0, type="int64")
+        masks = []
+        for inst in self.instances:
+            cells: dict[tuple[int, ...], int] = {}
+            for ci, ch in enumerate(BITS["action.channel"]):
+                for pi, pa in enumerate(BITS["action.party"]):
+                    idx = tuple(
+                        i for i, (r, _) in enumerate(inst.rules) if ch in r.channels and pa in r.parties
+                    )
+                    cells[idx] = cells.get(idx, 0) | (1 << (ci * _N_PARTIES + pi))
+            branches = []
+            for idx, pairs in cells.items():
+                if not idx:
+                    continue
+                bits = [
+                    ibis.ifelse(
+                        cond(inst.whens[i], env), ibis.literal(1 << i, type="int64"), zero
+                    )
+                    for i in idx
+                ]
+                total = bits[0]
+                for b in bits[1:]:
+                    total = total + b
+                branches.append(((t["_cpbit"] & pairs) != 0, total))
+            masks.append((t["_pk"] == inst.index, ibis.cases(*branches, else_=zero)))
+        m = t.select("case_id", "_pk", _mask=ibis.cases(*masks, else_=zero))
+        d = m.select("_pk", "_mask").distinct()
+        empty = ibis.literal([], type=st.STRS)
+        lists, firsts, versions = [], [], []
+        for inst in self.instances:
+            lst = empty
+            first = ibis.null("string")
+            for i, (r, _) in reversed(list(enumerate(inst.rules))):
+                hit = (d["_mask"] & (1 << i)) != 0
+                lst = st.list_concat(ibis.ifelse(hit, ibis.literal([r.id], type=st.STRS), empty), lst)
+                first = ibis.ifelse(hit, ibis.literal(r.provision), first)
+            is_inst = d["_pk"] == inst.index
+            lists.append((is_inst, lst))
+            firsts.append((is_inst, first))
+            versions.append((is_inst, ibis.literal(inst.pack.version)))
+        d = d.mutate(
+            violations=ibis.cases(*lists, else_=empty),
+            first_provision=ibis.cases(*firsts, else_=ibis.null("string")),
+            pack_version=ibis.cases(*versions, else_=ibis.null("string")),
+            allowed=d["_mask"] == 0,
+        )
+        out = m.join(d, ["_pk", "_mask"])
+        return out.select(*OUTPUT_COLUMNS)
+
+
+# ---------------------------------------------------------------------------------------
+# guards in normal form: OR of (instance, channel x party pairs, other cheap conditions)
+# ---------------------------------------------------------------------------------------
+_N_PARTIES = len(BITS["action.party"])
+_ALL_PAIRS = (1 << (len(BITS["action.channel"]) * _N_PARTIES)) - 1
+
+
+@dataclass(frozen=True)
+class _Term:
+    k: int | None  # the instance (None: any)
+    mask: int  # allowed (channel, party) pairs: bit channel_index * 6 + party_index
+    rest: tuple[Node, ...]  # other conditions (cheap, case scope)
+
+
+def _pairs(channels: Iterable[str] | None, parties: Iterable[str] | None) -> int:
+    chs, pas = BITS["action.channel"], BITS["action.party"]
+    cset = set(chs if channels is None else channels)
+    pset = set(pas if parties is None else parties)
+    return sum(
+        1 << (i * _N_PARTIES + j)
+        for i, c in enumerate(chs)
+        for j, p in enumerate(pas)
+        if c in cset and p in pset
+    )
+
+
+def _term(path: Sequence[Node]) -> _Term | None:
+    k: int | None = None
+    mask = _ALL_PAIRS
+    rest: list[Node] = []
+    for n in path:
+        if isinstance(n, InstanceIs):
+            if k is not None and k != n.index:
+                return None
+            k = n.index
+        elif (
+            isinstance(n, In)
+            and isinstance(n.item, Fact)
+            and n.item.name in BITS
+            and isinstance(n.collection, Const)
+            and isinstance(n.collection.value, frozenset | tuple)
+        ):
+            values = [str(v) for v in n.collection.value]
+            if n.item.name == "action.channel":
+                mask &= _pairs(values, None)
+            else:
+                mask &= _pairs(None, values)
+        elif n != _TRUE:
+            rest.append(n)
+    if mask == 0:
+        return None
+    return _Term(k, mask, tuple(dict.fromkeys(rest)))
+
+
+def _merge(a: _Term, b: _Term) -> _Term | None:
+    if a.k is not None and b.k is not None and a.k != b.k:
+        return None
+    mask = a.mask & b.mask
+    if mask == 0:
+        return None
+    return _Term(a.k if a.k is not None else b.k, mask, tuple(dict.fromkeys(a.rest + b.rest)))
+
+
+def _simplify(terms: Iterable[_Term]) -> tuple[_Term, ...]:
+    """Union the masks of terms that differ only by their pairs; drop duplicates."""
+    merged: dict[tuple[int | None, tuple[Node, ...]], int] = {}
+    for t in terms:
+        merged[(t.k, t.rest)] = merged.get((t.k, t.rest), 0) | t.mask
+    return tuple(_Term(k, m, rest) for (k, rest), m in merged.items())
+
+
+def _fold_and(xs: Sequence[Any]) -> Any:
+    if not xs:
+        return ibis.literal(True)
+    out = xs[0]
+    for x in xs[1:]:
+        out = out & x
+    return out
+
+
+def _fold_or(xs: Sequence[Any]) -> Any:
+    if not xs:
+        return ibis.literal(False)
+    if len(xs) == 1:
+        return xs[0]
+    mid = len(xs) // 2
+    return _fold_or(xs[:mid]) | _fold_or(xs[mid:])
+
+
+# ---------------------------------------------------------------------------------------
+def _eq_key(c: Node, depth: int) -> tuple[str, Node] | None:
+    """`Ev(col) == X` with X a case value (not a constant) or, nested, an enclosing column."""
+    if not (isinstance(c, Cmp) and c.op == "=="):
+        return None
+    for a, b in ((c.left, c.right), (c.right, c.left)):
+        if not (isinstance(a, Ev) and a.column in _PLAIN):
+            continue
+        if not free(b) and not isinstance(b, Const):
+            return a.column, b
+        if isinstance(b, Outer) and b.column in _PLAIN and depth > 0:
+            return a.column, b
+    return None
+
+
+def _signature(agg: Count | Last) -> tuple[tuple[str, Node], ...] | None:
+    """The `Ev(col) == value` keys through which alone a top-level aggregate reads the case
+    (beyond `now` and the zones); None when it reads the case otherwise (per-case join)."""
+    keys: list[tuple[str, Node]] = []
+    for c in conjuncts(agg.where):
+        if all(map(dk_level, inputs(c))):
+            continue
+        key = _eq_key(c, 0)
+        if key is None or dk_level(key[1]):
+            return None
+        keys.append(key)
+    cols = [k for k, _ in keys]
+    if len(set(cols)) != len(cols):
+        return None
+    return tuple(sorted(keys, key=lambda kx: kx[0]))
+
+
+def _window(node: Count | Last, t: Any, prefix: str) -> list[Any]:
+    w = node.window if isinstance(node, Count) else Ever()
+    at = t[f"{prefix}at"]
+    if isinstance(w, Days):
+        return [at >= t[f"_b{const_int(w.n)}"]]
+    if isinstance(w, Hours):
+        return [at > t["now"] - ibis.interval(hours=const_int(w.n))]
+    return []
+
+
+def _agg_value(node: Count | Last, t: Any, env: Env, prefix: str, where: Any) -> Any:
+    if isinstance(node, Count):
+        return t[f"{prefix}seq"].count(where=where)
+    value = expr(Ev(node.column), env)
+    order = ibis.struct({"a": t[f"{prefix}at"], "b": t[f"{prefix}seq"]})
+    return _arg_max(ibis.struct({"v": value}), order, where=where)["v"]
+
+
+def _columns_read(aggs: Iterable[Count | Last]) -> set[str]:
+    """History columns read as `Ev` by the aggregates (not by nested ones)."""
+    out: set[str] = set()
+
+    def visit(n: Node) -> None:
+        if isinstance(n, Ev):
+            out.add("at" if n.column == "local_date" else n.column)
+        elif isinstance(n, Count | Last):
+            return
+        for c in children(n):
+            visit(c)
+
+    for a in aggs:
+        visit(a.where)
+        if isinstance(a, Last):
+            out.add("at" if a.column == "local_date" else a.column)
+    return out
+
+
+def _columns_read_outer(node: Count | Last) -> set[str]:
+    """Columns of the enclosing entry read by a nested aggregate (`Outer`)."""
+    cols = {n.column for n in walk(node.where) if isinstance(n, Outer)}
+    return {"at" if c == "local_date" else c for c in cols}
+
+
+def _dk_columns(frame: _Frame, inputs: Iterable[Node]) -> list[str]:
+    cols = [*_DK, "_z1", *(c for c in frame.table.columns if c.startswith("_b"))]
+    cols += [frame.inputs[x] for x in inputs]
+    return list(dict.fromkeys(cols))
+
+
+# ---------------------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------------------
+def decide(
+    cases: Any,
+    history: Any,
+    *,
+    packs: Iterable[str] | None = None,
+    config: EngineConfig | None = None,
+    as_of: date | None = None,
+) -> Any:
+    """The decision of every case (see the package docstring for the tables)."""
+    cfg = config or EngineConfig()
+    pack_ids = tuple(packs) if packs is not None else PACK_IDS
+    if not pack_ids:
+        raise ValueError("no pack selected")
+    for p in pack_ids:
+        get_pack(p)
+    missing = [c for c in ("case_id", "debtor_key", "pack", "now") if c not in cases.columns]
+    missing += [c for c in _HISTORY_COLUMNS if c not in history.columns]
+    if missing:
+        raise ValueError(f"missing columns: {', '.join(missing)}")
+    return _Compiler(cases, history, pack_ids, cfg.contact_window, as_of).build()
+
+
+def decide_arrow(
+    cases: pa.Table,
+    history: pa.Table,
+    *,
+    con: Any = None,
+    **kw: Any,
+) -> pa.Table:
+    """`decide` over Arrow tables, executed on DuckDB (a new in-memory connection by default);
+    rows sorted by case_id."""
+    con = con if con is not None else ibis.duckdb.connect()
+    result = decide(ibis.memtable(cases), ibis.memtable(history), **kw)
+    table: pa.Table = con.to_pyarrow(result.order_by("case_id"))
+    return table

@@ -1,0 +1,322 @@
+"""Run a strategy: snapshot in, work items and no-action rows out.
+
+    plan(snapshot, arms, engine="duckdb") -> PlanResult       (Arrow in, Arrow out; no DB)
+    run_nightly(db, as_of=..., strategy=..., engine=..., out=...) -> RunSummary
+        (takes the snapshot from the database, plans, writes the work items and the run
+        record in one transaction — replacing the same strategy's output for that date —
+        and, with `out`, Parquet files)
+
+The web app and the simulator call `plan` (the simulator with its own snapshots and both
+shipped strategies) or `run_nightly`. `progress(stage, done, total)` is called between
+stages (the CLI shows it as a progress bar).
+"""
+
+from __future__ import annotations
+
+import json
+import time as _time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from faircollect.rules.packs import get_pack
+
+from . import compile as C
+from . import output
+from .capacity import collectors_pools, field_team_pools, workers_from_arrow
+from .engines import Engine, make_engine
+from .scores import RuleBasedScorer, Scorer
+from .snapshot import STICKY_OUTCOMES, Snapshot
+from .treatments import TREATMENT_NAMES
+from .windows import WindowKey, windows
+
+__all__ = ["STAGES", "PlanResult", "plan", "write_outputs"]
+
+Progress = Callable[[str, int, int], None]
+STAGES = (
+    "load",
+    "windows",
+    "features",
+    "rules",
+    "select",
+    "capacity",
+    "output",
+)
+#: the rule engine's counting windows reach 30 local days back; the snapshot keeps 120
+RULES_LOOKBACK_DAYS = 32
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    as_of: date
+    engine: str
+    strategy: str
+    version: int
+    arms: tuple[tuple[str, str, int], ...]  # (arm, strategy, version)
+    work_items: pa.Table
+    no_action: pa.Table
+    accounts: int
+    counts: dict[str, Any]
+    pack_versions: dict[str, str]
+    capacity: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+    rounds: tuple[int, ...] = ()  # rule-engine cases per round (selection, then fallbacks)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+
+def _struct_list(text: str) -> list[dict[str, Any]]:
+    if not text:
+        return []
+    return [
+        {"days": w.get("days"), "from": w.get("from", "00:00"), "to": w.get("to", "24:00")}
+        for w in json.loads(text)
+    ]
+
+
+def plan(
+    snapshot: Snapshot,
+    arms: Sequence[C.ArmSpec],
+    *,
+    engine: str | Engine = "duckdb",
+    scorer: Scorer | None = None,
+    progress: Progress | None = None,
+) -> PlanResult:
+    """Plan the as-of day for every account of the snapshot (see the package docs)."""
+    from faircollect.rules.columnar.schema import CASES_SCHEMA, HISTORY_SCHEMA, WINDOW_TYPE
+
+    eng = make_engine(engine) if isinstance(engine, str) else engine
+    own = isinstance(engine, str)
+    scorer = scorer or RuleBasedScorer()
+    as_of = snapshot.as_of
+    timings: dict[str, float] = {}
+    clock = [_time.perf_counter()]
+
+    def step(name: str) -> None:
+        now = _time.perf_counter()
+        timings[name] = round(now - clock[0], 4)
+        clock[0] = now
+        if progress is not None:
+            progress(name, STAGES.index(name) + 1, len(STAGES))
+
+    try:
+        acc = eng.table("accounts", snapshot.accounts)
+        contacts = eng.table("contacts", snapshot.contacts)
+        payments = eng.table("payments", snapshot.payments)
+        collectors = snapshot.table("collectors")
+        teams = snapshot.table("field_teams")
+        tzkey = ibis.coalesce(acc.timezones.join(","), "")
+        acc = acc.mutate(tzkey=tzkey)
+        keys_t = eng.to_arrow(
+            acc.group_by(["pack", "tzkey", "timezones", "inconvenient", "contact_window",
+                          "currency"]).aggregate(n=acc.count())
+        )  # fmt: skip
+        n_accounts = int(pc.sum(keys_t.column("n")).as_py() or 0)
+        currencies = sorted(set(keys_t.column("currency").to_pylist()))
+        packs = sorted(set(keys_t.column("pack").to_pylist()))
+        step("load")
+
+        # -- windows (per distinct pack / zones / inconvenient times / creditor hours) -----
+        wkeys: dict[tuple[str, str, str, str], WindowKey] = {}
+        for r in keys_t.to_pylist():
+            k = (r["pack"], r["tzkey"], r["inconvenient"], r["contact_window"])
+            wkeys[k] = WindowKey(r["pack"], tuple(r["timezones"] or ()), r["inconvenient"],
+                                 r["contact_window"])  # fmt: skip
+        found = windows(wkeys.values(), as_of)
+        rows = []
+        for k, wk in wkeys.items():
+            w = found[wk]
+            rows.append(
+                {
+                    "pack": k[0],
+                    "tzkey": k[1],
+                    "inconvenient": k[2],
+                    "contact_window": k[3],
+                    "window_start": None if w.start is None else w.start.astimezone(UTC),
+                    "window_end": None if w.end is None else w.end.astimezone(UTC),
+                    "window_zone": w.zone,
+                    "has_window": w.start is not None,
+                }
+            )
+        ts = pa.timestamp("us", tz="UTC")
+        win_schema = pa.schema(
+            [("pack", pa.string()), ("tzkey", pa.string()), ("inconvenient", pa.string()),
+             ("contact_window", pa.string()), ("window_start", ts), ("window_end", ts),
+             ("window_zone", pa.string()), ("has_window", pa.bool_())]
+        )  # fmt: skip
+        win = eng.table("windows", pa.Table.from_pylist(rows, schema=win_schema))
+        incon = sorted({k[2] for k in wkeys})
+        incon_t = eng.table(
+            "inconvenient_structs",
+            pa.table(
+                {
+                    "inconvenient": pa.array(incon, pa.string()),
+                    "debtor_inconvenient": pa.array(
+                        [_struct_list(x) for x in incon], pa.list_(WINDOW_TYPE)
+                    ),
+                }
+            ),
+        )
+        starts = {r["window_start"].date() for r in rows if r["window_start"] is not None}
+        step("windows")
+
+        # -- features, arms, scores, segments, candidates ---------------------------------
+        f = C.features(acc, contacts, payments, as_of)
+        jk = ["pack", "tzkey", "inconvenient", "contact_window"]
+        f = f.left_join(win, jk).drop(*[f"{c}_right" for c in jk])
+        f = f.mutate(has_window=ibis.coalesce(f.has_window, False))
+        f = C.with_arms(f, arms[0].spec)
+        p = eng.cache(C.plan_table(f, arms, scorer))
+        step("features")
+
+        # -- the rules, in rounds ----------------------------------------------------------
+        hist = C.history(contacts, as_of, RULES_LOOKBACK_DAYS, STICKY_OUTCOMES)
+        same_day = as_of if starts == {as_of} else None
+
+        def search(state: Any) -> Any:
+            for every in (False, True):
+                tries = eng.cache(C.round_tries(state, every=every))
+                n = eng.to_arrow(tries.count().name("n").as_table()).column(0)[0].as_py()
+                rounds.append(int(n))
+                if not n:
+                    break
+                cases = eng.cache(C.round_cases(tries, p, acc, incon_t))
+                # the history of this round's debtors only: the rule engine scans it once
+                # per aggregate, whatever the number of cases
+                h = eng.cache(hist.semi_join(cases.select("debtor_key").distinct(), "debtor_key"))
+                decided = eng.decide(cases, h, packs=packs, as_of=same_day,
+                                     cases_schema=CASES_SCHEMA, history_schema=HISTORY_SCHEMA)
+                state = eng.cache(C.round_update(state, decided))
+            return state
+
+        rounds: list[int] = []
+        state = search(eng.cache(C.initial_state(p)))
+        step("rules")
+        w = eng.cache(C.select(p, state, arms))
+        step("select")
+
+        # -- capacity: visits to field teams, then calls to collectors ---------------------
+        capacity: dict[str, Any] = {}
+        stages = (
+            ("visits", ["visit"], ("creditor", "region"), "field_team"),
+            ("calls", ["call", "call_emergency_contact"], ("creditor", "language"), "collector"),
+        )
+        for label, treatments, keys, assignee in stages:
+            ks = [C.TIDX[t] for t in treatments]
+            dem = eng.to_arrow(
+                w.filter(w.keep & w.cur.isin(ks)).group_by(list(keys)).aggregate(
+                    n=ibis._.count()
+                )
+            )
+            demand = {tuple(r[k] for k in keys): int(r["n"]) for r in dem.to_pylist()}
+            if label == "visits":
+                pools = field_team_pools(demand, workers_from_arrow(teams), as_of)
+            else:
+                pools = collectors_pools(demand, workers_from_arrow(collectors))
+            capacity[label] = _capacity_info(demand, pools)
+            if not pools.limited:
+                continue
+            w = eng.cache(C.capacity_rank(w, treatments, pools, assignee))
+            fb = search(eng.cache(C.fallback_state(w)))
+            w = eng.cache(C.apply_fallback(w, fb, arms))
+        step("capacity")
+
+        # -- outputs -----------------------------------------------------------------------
+        items = eng.to_arrow(output.work_items(w, p, arms, currencies, as_of))
+        items = _conform(items, output.WORK_ITEMS).sort_by("priority")
+        none = eng.to_arrow(output.no_action(w, p, arms, currencies, as_of))
+        none = _conform(none, output.NO_ACTION).sort_by("loan_ref")
+        step("output")
+    finally:
+        if own:
+            eng.close()
+    counts = summarize(items, none)
+    return PlanResult(
+        as_of=as_of,
+        engine=eng.name,
+        strategy=arms[0].spec.name,
+        version=arms[0].version,
+        arms=tuple((a.arm, a.spec.name, a.version) for a in arms),
+        work_items=items,
+        no_action=none,
+        accounts=n_accounts,
+        counts=counts,
+        pack_versions={p: get_pack(p).version for p in packs},
+        capacity=capacity,
+        timings=timings,
+        rounds=tuple(rounds),
+    )
+
+
+def _capacity_info(demand: Mapping[tuple[str, str], int], pools: C.PoolSlots) -> dict[str, Any]:
+    if not pools.limited:
+        return {"limited": False, "demand": sum(demand.values())}
+    return {
+        "limited": True,
+        "demand": sum(demand.values()),
+        "capacity": sum(int(r["cap"]) for r in pools.capacity),
+    }
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Arrow output of either engine in the declared schema (Spark returns naive UTC
+    timestamps and may widen integer types)."""
+    cols = []
+    for f in schema:
+        col = table.column(f.name)
+        if pa.types.is_timestamp(f.type) and pa.types.is_timestamp(col.type):
+            if col.type.tz is None:
+                col = col.cast(pa.timestamp(col.type.unit)).cast(pa.timestamp(col.type.unit, "UTC"))
+        cols.append(col.cast(f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def summarize(items: pa.Table, none: pa.Table) -> dict[str, Any]:
+    """Counts by treatment, segment and arm (work items) and by reason (no action)."""
+
+    def count(t: pa.Table, col: str) -> dict[str, int]:
+        if t.num_rows == 0:
+            return {}
+        g = t.group_by(col).aggregate([(col, "count")])
+        return {
+            str(k): int(v)
+            for k, v in sorted(
+                zip(g.column(col).to_pylist(), g.column(f"{col}_count").to_pylist(), strict=True),
+                key=lambda kv: str(kv[0]),
+            )
+        }
+
+    by_treatment = count(items, "treatment")
+    return {
+        "work_items": items.num_rows,
+        "no_action": none.num_rows,
+        "by_treatment": {t: by_treatment[t] for t in TREATMENT_NAMES if t in by_treatment},
+        "by_segment": count(items, "segment"),
+        "by_arm": count(items, "arm"),
+        "no_action_by_reason": count(none, "reason_code"),
+        "no_action_by_arm": count(none, "arm"),
+    }
+
+
+def write_outputs(result: PlanResult, out: Path) -> tuple[Path, Path]:
+    """Work items to `out` (Parquet), no-action rows next to it (`<stem>.no_action.parquet`)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(result.work_items, out, compression="zstd")
+    none_path = out.with_name(f"{out.stem}.no_action.parquet")
+    pq.write_table(result.no_action, none_path, compression="zstd")
+    return out, none_path
+
+
+def utc_now() -> datetime:
+    from faircollect import clock
+
+    return clock.now()

@@ -179,3 +179,11 @@ def make(db: Database, vault: Vault):
         return make_debtor(db, vault, **kw)
 
     return _make
+
+
+def midday_zone(now: datetime | None = None) -> str:
+    """An IANA zone where it is about noon at `now` (default: the real now), for tests that
+    run with the real clock (quiet hours must not depend on when the suite runs)."""
+    hour = (now or datetime.now(UTC)).hour
+    offset = 12 - hour  # hours east of UTC; -11..12
+    return "Etc/GMT" + (f"-{offset}" if offset > 0 else f"+{-offset}" if offset < 0 else "")

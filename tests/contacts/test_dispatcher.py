@@ -252,3 +252,51 @@ def test_concurrent_dispatchers_never_double_send(db, vault, make):
         assert sum(r.sent for r in results) == 40
         assert len(sms.raw) == 40 and sms.duplicates == 0
     assert set(statuses(db).values()) == {"sent"}
+
+
+def test_a_late_retry_is_judged_again_and_deferred_out_of_quiet_hours(db, vault, make, closing):
+    """Queued at 21:55 in Shanghai, the provider fails; at 22:30 the rules say no (quiet
+    hours): the message waits until 08:00 and the deferral does not count as a send."""
+    d = make()
+    evening = datetime(2026, 3, 4, 13, 55, tzinfo=UTC)  # 21:55 in Shanghai
+    clock = Clock(evening)
+    with HttpProvider(fail_first=1) as sms:
+        queue(db, vault, d, now=evening)
+        disp = Dispatcher(
+            db,
+            vault,
+            {"sms": SmsHttpAdapter(sms.url)},
+            now=clock,
+            backoff_base=timedelta(minutes=20),
+            rng=random.Random(3),
+        )
+        closing.append(disp)
+        assert disp.run_once().retried == 1
+        clock.t = datetime(2026, 3, 4, 14, 30, tzinfo=UTC)  # 22:30
+        stats = disp.run_once()
+        assert stats.deferred == 1 and stats.sent == 0 and sms.requests == 1
+        with db.transaction() as s:
+            m = s.scalars(select(OutboxMessage)).one()
+            assert m.status == "pending" and m.attempts == 1 and "CN:quiet-hours" in m.last_error
+            assert m.next_attempt_at == datetime(2026, 3, 5, 0, 0, tzinfo=UTC)  # 08:00
+        clock.t = datetime(2026, 3, 5, 0, 1, tzinfo=UTC)
+        assert disp.run_once().sent == 1
+        with db.transaction() as s:
+            assert s.scalars(select(OutboxMessage)).one().attempts == 2
+
+
+def test_a_hold_after_queueing_cancels_at_send_time(db, vault, make, closing):
+    from faircollect.store.tables import Loan
+
+    d = make()
+    clock = Clock(CN_DAY + timedelta(minutes=30))
+    with HttpProvider() as sms:
+        queue(db, vault, d)
+        with db.transaction() as s:
+            s.get(Loan, d.loan_id).hold_reason = "complaint"
+        disp = Dispatcher(db, vault, {"sms": SmsHttpAdapter(sms.url)}, now=clock)
+        closing.append(disp)
+        assert disp.run_once().cancelled == 1 and sms.requests == 0
+    with db.transaction() as s:
+        m = s.scalars(select(OutboxMessage)).one()
+        assert m.status == "cancelled" and "faircollect:collection-hold" in m.last_error

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from faircollect.contacts.adapters.sms_http import SmsHttpAdapter
 from faircollect.contacts.worker import OutboxWorker
+from tests.contacts.conftest import midday_zone
 from tests.contacts.servers import HttpProvider
 from tests.contacts.test_dispatcher import queue, statuses
 
 
 def test_worker_delivers_in_the_background_and_stops(db, vault, make):
-    d = make()
+    d = make(timezone=midday_zone())  # the worker runs on the real clock
     with HttpProvider() as sms:
-        queue(db, vault, d, n=3)
+        queue(db, vault, d, n=3, now=datetime.now(UTC))
         w = OutboxWorker(db, vault, {"sms": SmsHttpAdapter(sms.url)}, idle=0.05)
         assert w.start()
         deadline = time.monotonic() + 20

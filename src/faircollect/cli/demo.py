@@ -12,6 +12,8 @@ Steps so far
 3. import: validate and load it (a re-run imports nothing new);
 4. summary: loans and outstanding amounts per creditor and delinquency bucket, and the loans
    whose total annualised cost breaks a legal cap (in Chinese and English).
+5. strategy: tonight's plan with the default strategy (demo collectors and field teams are
+   set up when none are configured): work items by treatment, accounts left alone and why.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from faircollect.portfolio.summary import PortfolioSummary, summarize
 from faircollect.store.db import Database, normalise_url, upgrade
 
 from .portfolio import run_import
+from .strategy import demo_step as strategy_demo_step
 
 DEMO_ACCOUNTS = 5000
 DEMO_SEED = 42
@@ -116,6 +119,7 @@ STEPS: list[Step] = [
     Step("portfolio", "生成组合 / Generate the portfolio", _portfolio),
     Step("import", "导入 / Import", _import),
     Step("summary", "组合概览 / Portfolio summary", _summary),
+    Step("strategy", "今晚的策略 / Tonight's strategy", strategy_demo_step),
 ]
 
 

@@ -15,7 +15,11 @@ Failures: a transient error is retried with exponential backoff and jitter
 number, refused address) dead-letters at once and marks the contact point invalid when the
 provider says the recipient does not exist; after ``max_attempts`` sends a message is dead.
 Before sending, a message whose contact point became invalid or opted out of the channel since
-it was queued is cancelled.
+it was queued is cancelled; a message queued more than `recheck_after` (10 minutes) ago is
+judged again by the rules at the moment of sending (`gate.recheck`, nothing recorded): an
+e-mail or SMS counts when sent, so a retry must not land in quiet hours or after a cease, a
+dispute or a hold. Not allowed now but later: deferred to the next allowed time (the claim is
+not counted as a send); not allowed at all: cancelled.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from faircollect.store.db import Database, Session
 from faircollect.store.repositories import outbox as repo
 from faircollect.vault import Vault
 
-from . import contact_points, outcomes
+from . import contact_points, gate, outcomes
 from .adapters.base import Adapter, OutboundMessage, SendOutcome
 
 __all__ = ["DispatchStats", "Dispatcher", "backoff"]
@@ -52,6 +56,7 @@ class DispatchStats(NamedTuple):
     dead: int = 0
     cancelled: int = 0
     lost: int = 0  # lease taken over by another dispatcher before we recorded the result
+    deferred: int = 0  # not allowed at this moment (e.g. quiet hours): put back until allowed
 
     def __add__(self, o: object) -> DispatchStats:  # type: ignore[override]
         assert isinstance(o, DispatchStats)
@@ -88,6 +93,7 @@ class Dispatcher:
         now: Callable[[], datetime] = clock.now,
         rng: random.Random | None = None,
         after_send: Callable[[int, SendOutcome], None] | None = None,
+        recheck_after: timedelta = timedelta(minutes=10),
     ) -> None:
         if batch < 1 or max_attempts < 1:
             raise ValueError("batch and max_attempts must be at least 1")
@@ -98,6 +104,7 @@ class Dispatcher:
         self.now = now
         self.rng = rng or random.Random()
         self.after_send = after_send
+        self.recheck_after = recheck_after
 
     # -- one batch --------------------------------------------------------------------------
     def run_once(self) -> DispatchStats:
@@ -113,8 +120,10 @@ class Dispatcher:
                 limit=self.batch,
                 channels=sorted(self.adapters),
             )
-            ready, cancelled, dead = self._screen(s, claimed, at)
-        stats = DispatchStats(claimed=len(claimed), cancelled=cancelled, dead=dead)
+            ready, cancelled, dead, deferred = self._screen(s, claimed, at)
+        stats = DispatchStats(
+            claimed=len(claimed), cancelled=cancelled, dead=dead, deferred=deferred
+        )
         for m in ready:
             stats = stats + self._deliver(m)
         return stats
@@ -131,14 +140,14 @@ class Dispatcher:
 
     def _screen(
         self, s: Session, claimed: list[repo.Claimed], at: datetime
-    ) -> tuple[list[repo.Claimed], int, int]:
+    ) -> tuple[list[repo.Claimed], int, int, int]:
         """Drop messages whose contact point can no longer be used, and those that used up
         their attempts (a message that keeps crashing dispatchers)."""
         points = repo.point_states(
             s, [m.contact_point_id for m in claimed if m.contact_point_id is not None]
         )
         ready: list[repo.Claimed] = []
-        cancelled = dead = 0
+        cancelled = dead = deferred = 0
         for m in claimed:
             p = points.get(m.contact_point_id or -1)
             reason = None
@@ -146,6 +155,37 @@ class Dispatcher:
                 reason = "contact point invalid"
             elif p is not None and m.channel in p.opted_out_channels:
                 reason = f"contact point opted out of {m.channel}"
+            if (
+                reason is None
+                and m.contact_event_id is not None
+                and (at - m.created_at > self.recheck_after)
+            ):
+                chk = gate.recheck(s, event_id=m.contact_event_id, now=at, vault=self.vault)
+                if chk is not None and not chk.allowed:
+                    rules = ", ".join(v.rule for v in chk.violations)
+                    if chk.next_allowed_at is not None:
+                        repo.defer(
+                            s,
+                            m.id,
+                            worker=self.worker,
+                            next_at=chk.next_allowed_at,
+                            reason=f"not allowed now ({rules})",
+                            now=at,
+                        )
+                        audit.append(
+                            s,
+                            actor=ACTOR,
+                            action="outbox.defer",
+                            entity=f"message:{m.id}",
+                            payload={
+                                "message_id": m.id,
+                                "rules": rules,
+                                "until": chk.next_allowed_at,
+                            },
+                        )
+                        deferred += 1
+                        continue
+                    reason = f"no longer allowed ({rules})"
             if reason is not None:
                 repo.mark_cancelled(s, m.id, reason=reason, now=at, worker=self.worker)
                 audit.append(
@@ -172,7 +212,7 @@ class Dispatcher:
                 dead += 1
             else:
                 ready.append(m)
-        return ready, cancelled, dead
+        return ready, cancelled, dead, deferred
 
     def _deliver(self, m: repo.Claimed) -> DispatchStats:
         adapter = self.adapters[m.channel]

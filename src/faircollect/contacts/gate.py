@@ -51,7 +51,9 @@ __all__ = [
     "Composer",
     "GateContext",
     "GateViolation",
+    "Recheck",
     "attempt",
+    "recheck",
     "transaction",
 ]
 
@@ -317,38 +319,18 @@ def attempt(
         in_response_to_consumer,
         None if point is None else str(point.id),
     )
-    pack = loan.pack
-    rows = repo.history_rows(
+    at, decision, violations, extra = _judge(
         session,
-        borrower.id,
-        now=at + CLOCK_SKEW,
-        since=at - state.lookback(pack, at),
-        sticky_outcomes=state.STICKY_OUTCOMES,
-    )
-    if now is None and rows and rows[-1].at > at:
-        at = rows[-1].at  # another server's clock is ahead: never judge before a recorded contact
-    rows = [r for r in rows if r.at <= at]
-    scenario = state.build_scenario(
-        pack=pack,
-        now=at,
-        action=action,
         borrower=borrower,
         loan=loan,
         points=points,
         point=point,
-        history=state.history_entries(rows),
-        zones=state.debtor_zones(borrower, points, vault),
+        action=action,
+        at=at,
+        clock_given=now is not None,
+        vault=vault,
     )
-    config = EngineConfig(
-        contact_window=policy.contact_window(loan.settings),
-        contact_point_sources={str(p.id): p.source for p in points},
-    )
-    decision: Decision = explain(scenario, config=config).decision
-    violations = [
-        GateViolation(v.rule, v.provision, v.message, v.message_zh) for v in decision.violations
-    ]
-    extra = _point_checks(pack, party, channel, point) + _loan_checks(loan, purpose)
-    violations += extra
+    pack = loan.pack
     blocking = [v for v in violations if v.rule not in waive]
     allowed = not blocking
     nxt = None if allowed or extra else decision.next_allowed_at
@@ -429,6 +411,106 @@ def attempt(
         next_allowed_at=nxt,
         message_id=message_id,
     )
+
+
+def _judge(
+    session: Session,
+    *,
+    borrower: Any,
+    loan: Any,
+    points: tuple[Any, ...],
+    point: Any,
+    action: Action,
+    at: datetime,
+    clock_given: bool,
+    vault: Vault | None,
+    exclude_event: int | None = None,
+) -> tuple[datetime, Decision, list[GateViolation], list[GateViolation]]:
+    """Evaluate the pack (and the gate's own checks) for `action` at `at`: returns the
+    instant judged, the decision, every violation and the gate's own ones."""
+    pack = loan.pack
+    rows = repo.history_rows(
+        session,
+        borrower.id,
+        now=at + CLOCK_SKEW,
+        since=at - state.lookback(pack, at),
+        sticky_outcomes=state.STICKY_OUTCOMES,
+    )
+    if not clock_given and rows and rows[-1].at > at:
+        at = rows[-1].at  # another server's clock is ahead: never judge before a recorded contact
+    rows = [r for r in rows if r.at <= at and r.id != exclude_event]
+    scenario = state.build_scenario(
+        pack=pack,
+        now=at,
+        action=action,
+        borrower=borrower,
+        loan=loan,
+        points=points,
+        point=point,
+        history=state.history_entries(rows),
+        zones=state.debtor_zones(borrower, points, vault),
+    )
+    config = EngineConfig(
+        contact_window=policy.contact_window(loan.settings),
+        contact_point_sources={str(p.id): p.source for p in points},
+    )
+    decision: Decision = explain(scenario, config=config).decision
+    violations = [
+        GateViolation(v.rule, v.provision, v.message, v.message_zh) for v in decision.violations
+    ]
+    extra = _point_checks(pack, action.party, action.channel, point) + _loan_checks(
+        loan, action.purpose
+    )
+    return at, decision, violations + extra, extra
+
+
+class Recheck(NamedTuple):
+    allowed: bool
+    violations: tuple[GateViolation, ...]
+    next_allowed_at: datetime | None
+
+
+def recheck(
+    session: Session, *, event_id: int, now: datetime, vault: Vault | None = None
+) -> Recheck | None:
+    """Would the recorded attempt `event_id` still be allowed at `now`? (Nothing is recorded;
+    the attempt itself is left out of the history.) The dispatcher asks before sending a
+    message long after it was queued (a retry must not land in quiet hours, after a cease,
+    a STOP, a hold ...). None when the attempt or its loan is gone."""
+    ev = repo.event_row(session, event_id)
+    if ev is None or ev.loan_ref is None:
+        return None
+    borrower = repo.debtor_row(session, ev.borrower_id)
+    loan = repo.loan_row(session, ev.loan_ref)
+    if borrower is None or loan is None:
+        return None
+    points = tuple(repo.point_rows(session, borrower.id))
+    point = next((p for p in points if p.id == ev.contact_point_id), None)
+    action = Action.model_construct(
+        channel=ev.channel,
+        party=ev.party,
+        debt_id=loan.ref,
+        place=ev.place,
+        purpose=ev.purpose or "demand",
+        content=None,
+        in_response_to_consumer=ev.purpose == "response",
+        contact_point=None if point is None else str(point.id),
+    )
+    _, decision, violations, extra = _judge(
+        session,
+        borrower=borrower,
+        loan=loan,
+        points=points,
+        point=point,
+        action=action,
+        at=now,
+        clock_given=True,
+        vault=vault,
+        exclude_event=event_id,
+    )
+    allowed = not violations
+    nxt = None if allowed or extra else decision.next_allowed_at
+    return Recheck(allowed, tuple(violations), nxt)
 
 
 def _compose(

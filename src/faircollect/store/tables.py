@@ -577,6 +577,8 @@ class WorkItem(Base):
     expected_recovery_minor: Mapped[int] = mapped_column(default=0)
     expected_value_minor: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3))
+    bucket: Mapped[str] = mapped_column(String(8))
+    balance_minor: Mapped[int] = mapped_column(default=0)  # outstanding when planned
     reason_code: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     reason_zh: Mapped[str] = mapped_column(Text)
@@ -602,6 +604,9 @@ class NoActionItem(Base):
     )
     loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"), index=True, default=None)
     loan_ref: Mapped[str] = mapped_column(String(64), index=True)
+    bucket: Mapped[str] = mapped_column(String(8))
+    balance_minor: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3))
     reason_code: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     reason_zh: Mapped[str] = mapped_column(Text)

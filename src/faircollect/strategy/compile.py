@@ -389,7 +389,8 @@ def _any(flags: Sequence[Any]) -> Any:
 PLAN_COLUMNS = (
     "loan_id", "debtor_id", "debtor_key", "loan_ref", "pack", "creditor", "region", "language",
     "currency", "arm", "segment", "selection", "threshold_minor", "excluded", "has_window",
-    "window_start", "window_end", "window_zone", "lost_contact", "dpd",
+    "window_start", "window_end", "window_zone", "lost_contact", "dpd", "bucket",
+    "outstanding_minor",
     "digital_attempts_14d", "days_since_rpc", "contacts_7d", "emergency_contact_point",
     *(f"er_{k}" for k in range(N_T)),
     "c_mask", "pref", "desc", "inl_any", "av_any", "cd_any", "hb_any",

@@ -3,13 +3,13 @@
 Work items (`WORK_ITEMS`, DESIGN 4.1 columns first): loan_ref, treatment, window_start,
 window_end (UTC instants; the window is the debtor's local contact window on the as-of day
 in `timezone`), priority (1 = most valuable, over the whole run), arm, reason (English),
-then reason_zh, reason_code, segment, strategy, strategy_version, channel, party, place,
-purpose, contact_point, assignee (collector or field team), expected_recovery_minor,
-expected_value_minor, currency, fallback_from, debtor_key, pack, as_of.
+then reason_zh, reason_code, timezone, segment, strategy, strategy_version, channel, party,
+place, purpose, contact_point, assignee (collector or field team), expected_recovery_minor,
+expected_value_minor, currency, bucket, balance_minor, fallback_from, debtor_key, pack, as_of.
 
 No action (`NO_ACTION`): loan_ref, reason_code, reason, reason_zh, detail (machine-readable:
 the blocking rule and provision, the covering loan, ...), arm, segment, strategy,
-strategy_version, debtor_key, pack, as_of.
+strategy_version, bucket, balance_minor, currency, debtor_key, pack, as_of.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ WORK_ITEMS = pa.schema(
         ("expected_recovery_minor", pa.int64()),
         ("expected_value_minor", pa.int64()),
         ("currency", pa.string()),
+        ("bucket", pa.string()),
+        ("balance_minor", pa.int64()),
         ("fallback_from", pa.string()),
         ("debtor_key", pa.string()),
         ("pack", pa.string()),
@@ -69,6 +71,9 @@ NO_ACTION = pa.schema(
         ("segment", pa.string()),
         ("strategy", pa.string()),
         ("strategy_version", pa.int64()),
+        ("bucket", pa.string()),
+        ("balance_minor", pa.int64()),
+        ("currency", pa.string()),
         ("debtor_key", pa.string()),
         ("pack", pa.string()),
         ("as_of", pa.date32()),
@@ -100,7 +105,8 @@ def _both(e: Any) -> tuple[Any, Any]:
 
 _PLAN_FOR_OUTPUT = (
     "loan_id", "debtor_key", "pack", "segment", "selection", "threshold_minor", "excluded",
-    "has_window", "window_start", "window_end", "window_zone", "lost_contact", "dpd",
+    "has_window", "window_start", "window_end", "window_zone", "lost_contact", "dpd", "bucket",
+    "outstanding_minor",
     "digital_attempts_14d", "days_since_rpc", "contacts_7d", "emergency_contact_point",
     "pref", "av_any", "cd_any", "hb_any",
 )  # fmt: skip
@@ -164,6 +170,8 @@ def work_items(
         expected_recovery_minor=er,
         expected_value_minor=items.ev,
         currency=items.currency,
+        bucket=items.bucket,
+        balance_minor=items.outstanding_minor,
         fallback_from=_name(items.fallback_from),
         debtor_key=items.debtor_key,
         pack=items.pack,
@@ -226,6 +234,9 @@ def no_action(
         segment=rest.segment,
         strategy=name,
         strategy_version=version,
+        bucket=rest.bucket,
+        balance_minor=rest.outstanding_minor,
+        currency=rest.currency,
         debtor_key=rest.debtor_key,
         pack=rest.pack,
         as_of=ibis.literal(as_of),

@@ -296,12 +296,20 @@ def summarize(items: pa.Table, none: pa.Table) -> dict[str, Any]:
         }
 
     by_treatment = count(items, "treatment")
+    by_arm_treatment: dict[str, dict[str, int]] = {}
+    if items.num_rows:
+        g = items.group_by(["arm", "treatment"]).aggregate([("loan_ref", "count")])
+        for r in g.to_pylist():
+            by_arm_treatment.setdefault(r["arm"], {})[r["treatment"]] = int(r["loan_ref_count"])
     return {
         "work_items": items.num_rows,
         "no_action": none.num_rows,
         "by_treatment": {t: by_treatment[t] for t in TREATMENT_NAMES if t in by_treatment},
         "by_segment": count(items, "segment"),
         "by_arm": count(items, "arm"),
+        "by_arm_treatment": {
+            a: {t: v[t] for t in TREATMENT_NAMES if t in v} for a, v in sorted(by_arm_treatment.items())
+        },
         "no_action_by_reason": count(none, "reason_code"),
         "no_action_by_arm": count(none, "arm"),
     }
@@ -320,3 +328,213 @@ def utc_now() -> datetime:
     from faircollect import clock
 
     return clock.now()
+
+
+# ---------------------------------------------------------------------------------------
+# the nightly run against the operational database
+# ---------------------------------------------------------------------------------------
+class StrategyNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    as_of: date
+    strategy: str
+    version: int
+    engine: str
+    accounts: int
+    counts: dict[str, Any]
+    timings: dict[str, float]
+    outputs: tuple[Path, ...] = ()
+    replaced: bool = False
+
+
+def resolve_spec(session: Any, name: str, *, version: int | None = None) -> tuple[Any, int]:
+    """(spec, version) of a strategy: the given version, else the active one in the
+    database, else the shipped default of that name (stored and activated on first use)."""
+    from faircollect.store.repositories import strategies as repo
+
+    from . import spec as S
+
+    if version is not None:
+        row = repo.get_version(session, name, version)
+        if row is None:
+            raise StrategyNotFound(f"no version {version} of strategy {name!r}")
+        return S.from_data(row.spec, f"{name}@{version}"), row.version
+    row = repo.active_version(session, name)
+    if row is not None:
+        return S.from_data(row.spec, f"{name}@{row.version}"), row.version
+    if name not in S.shipped_names():
+        raise StrategyNotFound(
+            f"no active strategy {name!r} (shipped: {', '.join(S.shipped_names())})"
+        )
+    spec = S.shipped(name)
+    saved, _ = repo.save_version(
+        session,
+        name=name,
+        digest=S.digest(spec),
+        spec=spec.to_data(),
+        source=S.canonical_yaml(spec),
+        title=spec.title.en,
+    )
+    repo.activate(session, name, saved.version)
+    return spec, saved.version
+
+
+def resolve_arms(session: Any, name: str, *, version: int | None = None) -> tuple[C.ArmSpec, ...]:
+    champion, v = resolve_spec(session, name, version=version)
+    challengers = {c.arm: resolve_spec(session, c.strategy) for c in champion.challengers}
+    return C.arms_for(champion, v, challengers)
+
+
+def _rows(table: pa.Table, index: Mapping[str, tuple[int, int]], columns: Sequence[str]) -> Any:
+    for r in table.to_pylist():
+        ids = index.get(r["loan_ref"])
+        out = {c: r[c] for c in columns}
+        out["loan_id"] = None if ids is None else ids[0]
+        out["creditor_id"] = None if ids is None else ids[1]
+        yield out
+
+
+_WORK_DB = (
+    "as_of", "strategy", "strategy_version", "arm", "segment", "loan_ref", "treatment",
+    "channel", "party", "place", "purpose", "contact_point", "window_start", "window_end",
+    "timezone", "priority", "assignee", "expected_recovery_minor", "expected_value_minor",
+    "currency", "bucket", "balance_minor", "reason_code", "reason", "reason_zh",
+    "fallback_from",
+)  # fmt: skip
+_NONE_DB = (
+    "as_of", "strategy", "strategy_version", "arm", "segment", "loan_ref", "bucket",
+    "balance_minor", "currency", "reason_code", "reason", "reason_zh", "detail",
+)  # fmt: skip
+
+
+def run_nightly(
+    db: Any,
+    *,
+    as_of: date | None = None,
+    strategy: str = "faircollect-default",
+    version: int | None = None,
+    engine: str = "duckdb",
+    out: Path | None = None,
+    snapshot_dir: Path | None = None,
+    vault: Any = None,
+    scorer: Scorer | None = None,
+    progress: Progress | None = None,
+    actor: str = "system:strategy",
+) -> RunSummary:
+    """Take the snapshot (database, or `snapshot_dir`), plan, and record the run with its
+    work items and no-action rows in one transaction (replacing this strategy's output for
+    the date); with `out`, also write Parquet files. `as_of` defaults to today (Beijing)."""
+    from faircollect import audit, clock
+    from faircollect.store.repositories import strategies as repo
+
+    from .snapshot import from_db, read_parquet
+
+    day = as_of or clock.today()
+    started = clock.now()
+    with db.transaction() as session:
+        arms = resolve_arms(session, strategy, version=version)
+        if snapshot_dir is None:
+            snapshot = from_db(session, as_of=day, vault=vault)
+        else:
+            snapshot = read_parquet(snapshot_dir, as_of=day)
+    result = plan(snapshot, arms, engine=engine, scorer=scorer, progress=progress)
+    counts = {**result.counts, "amounts": amounts(result)}
+    with db.transaction(immediate=True) as session:
+        refs = [*result.work_items.column("loan_ref").to_pylist(),
+                *result.no_action.column("loan_ref").to_pylist()]  # fmt: skip
+        index = repo.loan_index(session, refs)
+        before = repo.list_runs(session, strategy=result.strategy)
+        replaced = any(r.as_of == day for r in before)
+        row = repo.replace_run(
+            session,
+            repo.NewRun(
+                strategy=result.strategy,
+                strategy_version=result.version,
+                as_of=day,
+                engine=result.engine,
+                source=snapshot.source,
+                accounts=result.accounts,
+                counts=counts,
+                arms=[list(a) for a in result.arms],
+                pack_versions=result.pack_versions,
+                capacity=result.capacity,
+                timings=result.timings,
+                started_at=started,
+            ),
+            _rows(result.work_items, index, _WORK_DB),
+            _rows(result.no_action, index, _NONE_DB),
+        )
+        audit.append(
+            session,
+            actor=actor,
+            action="strategy.run",
+            entity=f"strategy:{result.strategy}",
+            payload={
+                "run_id": row.id,
+                "as_of": day.isoformat(),
+                "version": result.version,
+                "engine": result.engine,
+                "arms": [list(a) for a in result.arms],
+                "accounts": result.accounts,
+                "work_items": result.work_items.num_rows,
+                "no_action": result.no_action.num_rows,
+                "by_treatment": result.counts["by_treatment"],
+                "pack_versions": result.pack_versions,
+                "replaced": replaced,
+            },
+        )
+        run_id = row.id
+    outputs: tuple[Path, ...] = ()
+    if out is not None:
+        outputs = write_outputs(result, out)
+    return RunSummary(
+        run_id=run_id,
+        as_of=day,
+        strategy=result.strategy,
+        version=result.version,
+        engine=result.engine,
+        accounts=result.accounts,
+        counts=counts,
+        timings=result.timings,
+        outputs=outputs,
+        replaced=replaced,
+    )
+
+
+def amounts(result: PlanResult) -> dict[str, Any]:
+    """Work items and amounts (minor units) by bucket, treatment and arm, per currency:
+    {"by_bucket": {"CNY": {"M1": {"items", "balance_minor", "expected_recovery_minor"}}},
+    ...}; accounts without action by bucket."""
+    t = result.work_items
+    out: dict[str, Any] = {}
+    for col in ("bucket", "treatment", "arm"):
+        d: dict[str, dict[str, dict[str, int]]] = {}
+        if t.num_rows:
+            g = t.group_by([col, "currency"]).aggregate(
+                [("loan_ref", "count"), ("balance_minor", "sum"),
+                 ("expected_recovery_minor", "sum")]
+            )  # fmt: skip
+            for r in g.to_pylist():
+                d.setdefault(r["currency"], {})[str(r[col])] = {
+                    "items": int(r["loan_ref_count"]),
+                    "balance_minor": int(r["balance_minor_sum"] or 0),
+                    "expected_recovery_minor": int(r["expected_recovery_minor_sum"] or 0),
+                }
+        out[f"by_{col}"] = {c: dict(sorted(v.items())) for c, v in sorted(d.items())}
+    n = result.no_action
+    nb: dict[str, dict[str, dict[str, int]]] = {}
+    if n.num_rows:
+        g = n.group_by(["bucket", "currency"]).aggregate(
+            [("loan_ref", "count"), ("balance_minor", "sum")]
+        )
+        for r in g.to_pylist():
+            nb.setdefault(r["currency"], {})[str(r["bucket"])] = {
+                "accounts": int(r["loan_ref_count"]),
+                "balance_minor": int(r["balance_minor_sum"] or 0),
+            }
+    out["no_action_by_bucket"] = {c: dict(sorted(v.items())) for c, v in sorted(nb.items())}
+    return out

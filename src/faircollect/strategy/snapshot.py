@@ -235,7 +235,7 @@ def from_db(session: Any, *, as_of: date, scope: Any = None, vault: Any = None) 
     Time zones: the borrower's zone, else (with a `vault`) the zones of the borrower's phone
     number, else none (the pack's default candidate zones)."""
     from faircollect.store.repositories import strategy_inputs as repo
-    from faircollect.store.repositories import strategy_setup as setup
+    from faircollect.store.repositories import capacity as setup
     from faircollect.store.scope import Scope
 
     sc = scope or Scope.system()
@@ -313,4 +313,5 @@ def _with_debtor_ids(contacts: pa.Table, accounts: pa.Table) -> pa.Table:
     debtor_id = id_of.take(pos) if contacts.num_rows else pa.array([], pa.int64())
     cols = {f.name: contacts.column(f.name) for f in contacts.schema if f.name != "debtor_id"}
     cols["debtor_id"] = debtor_id
+    cols["seq"] = pa.array(range(contacts.num_rows), pa.int64())  # rows come in time order
     return pa.table({f.name: cols[f.name] for f in CONTACTS})

@@ -90,14 +90,16 @@ same order). `next_allowed_at` and messages are not computed in the batch.
 from __future__ import annotations
 
 from faircollect.rules.columnar.build import build_cases
-from faircollect.rules.columnar.interp import decide, decide_arrow
+from faircollect.rules.columnar.interp import CompiledSQL, compile_sql, decide, decide_arrow
 from faircollect.rules.columnar.schema import CASES_SCHEMA, HISTORY_SCHEMA, OUTPUT_COLUMNS
 
 __all__ = [
     "CASES_SCHEMA",
+    "CompiledSQL",
     "HISTORY_SCHEMA",
     "OUTPUT_COLUMNS",
     "build_cases",
+    "compile_sql",
     "decide",
     "decide_arrow",
 ]

@@ -39,12 +39,13 @@ Null semantics and laziness: see `faircollect.rules.columnar.exprs`.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import lru_cache
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import pyarrow as pa
@@ -68,7 +69,12 @@ from faircollect.rules.columnar.nodes import (
     secs,
     split_all,
 )
-from faircollect.rules.columnar.schema import FACT_COLUMNS, HISTORY_SCHEMA, OUTPUT_COLUMNS
+from faircollect.rules.columnar.schema import (
+    CASES_SCHEMA,
+    FACT_COLUMNS,
+    HISTORY_SCHEMA,
+    OUTPUT_COLUMNS,
+)
 from faircollect.rules.engine import EngineConfig
 from faircollect.rules.pack import Pack, Rule
 from faircollect.rules.packs import PACK_IDS, get_pack
@@ -100,7 +106,7 @@ from faircollect.rules.vocab import (
     walk,
 )
 
-__all__ = ["decide", "decide_arrow"]
+__all__ = ["CompiledSQL", "compile_sql", "decide", "decide_arrow"]
 
 _EPOCH = date(1970, 1, 1)
 _CAL_START, _CAL_END = date(1970, 1, 1), date(2099, 12, 31)
@@ -215,9 +221,11 @@ class _Compiler:
         pack_ids: Sequence[str],
         window: tuple[time, time] | None,
         as_of: date | None,
+        calendar: Callable[[int, str], Any],
     ) -> None:
         self.history = history
         self.window = window
+        self.calendar = calendar
         self.counter = itertools.count()
         self.instances = self._instances(pack_ids, as_of)
         days_n: set[int] = set()
@@ -752,7 +760,7 @@ class _Compiler:
             x = st.local_day(ibis.literal("UTC"), x)
         u = f.select("case_id", _x=x)
         u = u.filter(u["_x"].notnull())
-        cal = ibis.memtable(_business_calendar(const_int(node.days), node.calendar))
+        cal = self.calendar(const_int(node.days), node.calendar)
         j = u.join(cal, u["_x"] == cal["day"])
         name = self.specials[node].name
         return j.select("case_id", **{name: j["res"]}), ("case_id",), {node: name}
@@ -987,6 +995,22 @@ def _dk_columns(frame: _Frame, inputs: Iterable[Node]) -> list[str]:
 # ---------------------------------------------------------------------------------------
 # public API
 # ---------------------------------------------------------------------------------------
+def _check(cases: Any, history: Any) -> None:
+    missing = [c for c in ("case_id", "debtor_key", "pack", "now") if c not in cases.columns]
+    missing += [c for c in _HISTORY_COLUMNS if c not in history.columns]
+    if missing:
+        raise ValueError(f"missing columns: {', '.join(missing)}")
+
+
+def _packs(packs: Iterable[str] | None) -> tuple[str, ...]:
+    pack_ids = tuple(packs) if packs is not None else PACK_IDS
+    if not pack_ids:
+        raise ValueError("no pack selected")
+    for p in pack_ids:
+        get_pack(p)  # KeyError for an unknown pack
+    return pack_ids
+
+
 def decide(
     cases: Any,
     history: Any,
@@ -995,18 +1019,58 @@ def decide(
     config: EngineConfig | None = None,
     as_of: date | None = None,
 ) -> Any:
-    """The decision of every case (see the package docstring for the tables)."""
+    """The decision of every case, as a lazy Ibis table (see the package docstring)."""
     cfg = config or EngineConfig()
-    pack_ids = tuple(packs) if packs is not None else PACK_IDS
-    if not pack_ids:
-        raise ValueError("no pack selected")
-    for p in pack_ids:
-        get_pack(p)
-    missing = [c for c in ("case_id", "debtor_key", "pack", "now") if c not in cases.columns]
-    missing += [c for c in _HISTORY_COLUMNS if c not in history.columns]
-    if missing:
-        raise ValueError(f"missing columns: {', '.join(missing)}")
-    return _Compiler(cases, history, pack_ids, cfg.contact_window, as_of).build()
+    _check(cases, history)
+
+    def calendar(n: int, cal: str) -> Any:
+        return ibis.memtable(_business_calendar(n, cal))
+
+    return _Compiler(cases, history, _packs(packs), cfg.contact_window, as_of, calendar).build()
+
+
+@dataclass(frozen=True)
+class CompiledSQL:
+    """The decision query as DuckDB SQL over tables named `cases` and `history` (names chosen
+    by the caller), plus auxiliary tables it reads (register them under these names)."""
+
+    sql: str
+    tables: Mapping[str, pa.Table]
+
+
+def compile_sql(
+    *,
+    packs: Iterable[str] | None = None,
+    config: EngineConfig | None = None,
+    as_of: date | None = None,
+    cases: str = "cases",
+    history: str = "history",
+) -> CompiledSQL:
+    """`decide` compiled once to SQL (cached per packs, contact window, as_of and names):
+    compiling the Ibis expression takes seconds, running it on DuckDB does not."""
+    cfg = config or EngineConfig()
+    return _compile(_packs(packs), cfg.contact_window, as_of, cases, history)
+
+
+@lru_cache(maxsize=16)
+def _compile(
+    pack_ids: tuple[str, ...],
+    window: tuple[time, time] | None,
+    as_of: date | None,
+    cases_name: str,
+    history_name: str,
+) -> CompiledSQL:
+    c = ibis.table(ibis.Schema.from_pyarrow(CASES_SCHEMA), name=cases_name)
+    h = ibis.table(ibis.Schema.from_pyarrow(HISTORY_SCHEMA), name=history_name)
+    tables: dict[str, pa.Table] = {}
+
+    def calendar(n: int, cal: str) -> Any:
+        name = f"__fc_bizcal_{cal}_{n}"
+        tables[name] = _business_calendar(n, cal)
+        return ibis.table(ibis.Schema.from_pyarrow(tables[name].schema), name=name)
+
+    expr = _Compiler(c, h, pack_ids, window, as_of, calendar).build()
+    return CompiledSQL(ibis.to_sql(expr, dialect="duckdb"), tables)
 
 
 def decide_arrow(
@@ -1014,11 +1078,29 @@ def decide_arrow(
     history: pa.Table,
     *,
     con: Any = None,
-    **kw: Any,
+    packs: Iterable[str] | None = None,
+    config: EngineConfig | None = None,
+    as_of: date | None = None,
 ) -> pa.Table:
-    """`decide` over Arrow tables, executed on DuckDB (a new in-memory connection by default);
-    rows sorted by case_id."""
-    con = con if con is not None else ibis.duckdb.connect()
-    result = decide(ibis.memtable(cases), ibis.memtable(history), **kw)
-    table: pa.Table = con.to_pyarrow(result.order_by("case_id"))
-    return table
+    """`decide` over Arrow tables, run on DuckDB (`con`: a duckdb connection or an Ibis DuckDB
+    backend; a new in-memory connection by default) with the cached SQL; rows sorted by
+    case_id."""
+    compiled = compile_sql(
+        packs=packs, config=config, as_of=as_of, cases="__fc_cases", history="__fc_history"
+    )
+    raw: duckdb.DuckDBPyConnection
+    if con is None:
+        raw = duckdb.connect()
+    else:
+        raw = con.con if hasattr(con, "con") else con
+    names = {"__fc_cases": cases, "__fc_history": history, **compiled.tables}
+    for name, table in names.items():
+        raw.register(name, table)
+    try:
+        out: pa.Table = raw.sql(
+            f"SELECT * FROM ({compiled.sql}) ORDER BY case_id"
+        ).to_arrow_table()
+    finally:
+        for name in names:
+            raw.unregister(name)
+    return out

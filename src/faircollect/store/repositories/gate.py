@@ -21,11 +21,14 @@ from ..tables import Borrower, ContactEvent, ContactPoint, Creditor, Loan
 __all__ = [
     "CONTACT_STATUSES",
     "DebtorRow",
+    "EventRow",
     "HistoryRow",
     "LoanRow",
     "PointRow",
     "bump_lock_version",
     "contact_points",
+    "debtor_row",
+    "event_row",
     "history_rows",
     "insert_event",
     "loan_and_creditor",
@@ -135,6 +138,49 @@ def lock_debtor(session: Session, loan_ref: str, *, scope: Scope) -> DebtorRow |
         owner = scoped(select(Loan.borrower_id).where(Loan.ref == loan_ref), Loan, scope)
         row = conn.execute(_lock_stmt(owner.scalar_subquery())).first()
     return None if row is None else DebtorRow(*row)
+
+
+_DEBTOR_ROW = select(*_DEBTOR_COLS).where(Borrower.id == bindparam("b"))
+
+
+def debtor_row(session: Session, borrower_id: int) -> DebtorRow | None:
+    """The debtor state without locking (read-only checks)."""
+    row = session.connection().execute(_DEBTOR_ROW, {"b": borrower_id}).first()
+    return None if row is None else DebtorRow(*row)
+
+
+class EventRow(NamedTuple):
+    id: int
+    borrower_id: int
+    loan_ref: str | None
+    channel: str
+    party: str
+    place: str | None
+    purpose: str | None
+    contact_point_id: int | None
+    status: str
+
+
+_EVENT_ROW = (
+    select(
+        ContactEvent.id,
+        ContactEvent.borrower_id,
+        Loan.ref,
+        ContactEvent.channel,
+        ContactEvent.party,
+        ContactEvent.place,
+        ContactEvent.purpose,
+        ContactEvent.contact_point_id,
+        ContactEvent.status,
+    )
+    .outerjoin(Loan, Loan.id == ContactEvent.loan_id)
+    .where(ContactEvent.id == bindparam("e"))
+)
+
+
+def event_row(session: Session, event_id: int) -> EventRow | None:
+    row = session.connection().execute(_EVENT_ROW, {"e": event_id}).first()
+    return None if row is None else EventRow(*row)
 
 
 class LoanRow(NamedTuple):

@@ -30,6 +30,7 @@ __all__ = [
     "cancel_for_contact_point",
     "claim",
     "counts",
+    "defer",
     "get",
     "list_for_borrower",
     "mark_cancelled",
@@ -73,6 +74,7 @@ class Claimed(NamedTuple):
     contact_event_id: int | None
     creditor_id: int
     borrower_id: int
+    created_at: datetime
 
 
 def _scope_clause(scope: Scope) -> ColumnElement[bool]:
@@ -187,6 +189,7 @@ def claim(
             OutboxMessage.contact_event_id,
             OutboxMessage.creditor_id,
             OutboxMessage.borrower_id,
+            OutboxMessage.created_at,
         )
         .where(OutboxMessage.id.in_(ids))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
@@ -234,6 +237,28 @@ def mark_retry(
             lease_until=None,
             leased_by=None,
             last_error=error[:2000],
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+def defer(
+    session: Session, message_id: int, *, worker: str, next_at: datetime, reason: str, now: datetime
+) -> bool:
+    """Put a claimed message back until `next_at` without counting the claim as a send
+    (the rules do not allow it now, e.g. quiet hours)."""
+    res = session.execute(
+        update(OutboxMessage)
+        .where(_guarded(message_id, worker))
+        .values(
+            status="pending",
+            next_attempt_at=next_at,
+            attempts=OutboxMessage.attempts - 1,
+            lease_until=None,
+            leased_by=None,
+            last_error=reason[:2000],
             updated_at=now,
         )
         .execution_options(synchronize_session=False)

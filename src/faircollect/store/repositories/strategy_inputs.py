@@ -28,7 +28,7 @@ from ..scope import Scope, scoped
 from ..tables import Borrower, ContactEvent, ContactPoint, Creditor, Loan, Payment, PromiseToPay
 from .gate import CONTACT_STATUSES
 
-__all__ = ["ACCOUNT_COLUMNS", "accounts", "contacts", "payments"]
+__all__ = ["ACCOUNT_COLUMNS", "accounts", "contacts", "payments", "regions"]
 
 _TS = pa.timestamp("us", tz="UTC")
 HARVESTED = ("address_book", "call_log")
@@ -396,3 +396,9 @@ def payments(session: Session, *, as_of: date, since: datetime, scope: Scope) ->
         cols["paid_at"].append(at.astimezone(UTC))
         cols["amount_minor"].append(int(amount))
     return pa.Table.from_pydict(cols, schema=PAYMENT_COLUMNS)
+
+
+def regions(session: Session) -> list[str]:
+    """The distinct borrower regions (for setting up field teams)."""
+    stmt = select(Borrower.region).distinct().order_by(Borrower.region)
+    return [r for r in session.scalars(stmt) if r]

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-30 02:20:50.189283
+Create Date: 2026-11-30 02:21:55.512765
 
 Tables for faircollect.strategy (issue 5): versioned strategy specs, runs, work items, the
 accounts a run left without action, and the capacity of collectors and field teams.
@@ -116,6 +116,11 @@ def upgrade() -> None:
         ),
         sa.Column("loan_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("loan_ref", sa.String(length=64), nullable=False),
+        sa.Column("bucket", sa.String(length=8), nullable=False),
+        sa.Column(
+            "balance_minor", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("reason_code", sa.String(length=32), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("reason_zh", sa.Text(), nullable=False),
@@ -187,6 +192,10 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("bucket", sa.String(length=8), nullable=False),
+        sa.Column(
+            "balance_minor", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.Column("reason_code", sa.String(length=32), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("reason_zh", sa.Text(), nullable=False),

@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, default=None)
     ap.add_argument("--profile", type=Path, default=None)
     ap.add_argument("--workers", type=int, default=None, help="worker processes (0: none)")
+    ap.add_argument(
+        "--reuse", action="store_true", help="with --keep: reuse the files generated there before"
+    )
     args = ap.parse_args(argv)
 
     from faircollect.portfolio.generator import generate_portfolio
@@ -43,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         base.mkdir(parents=True, exist_ok=True)
         folder = base / "portfolio"
         t0 = time.perf_counter()
-        generate_portfolio(folder, accounts=args.loans, seed=args.seed, as_of=as_of)
+        if not (args.reuse and (folder / "loans.csv").is_file()):
+            generate_portfolio(folder, accounts=args.loans, seed=args.seed, as_of=as_of)
         gen_s = time.perf_counter() - t0
         db_path = base / "bench.db"
         for suffix in ("", "-wal", "-shm"):

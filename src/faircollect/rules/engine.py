@@ -132,7 +132,7 @@ def explain(scenario: Scenario, *, config: EngineConfig | None = None) -> Evalua
     rules = snap.applicable(a.channel, a.party)
     content = _content(scenario, pack, cfg) if a.content is not None else None
     data = _data(scenario, pack, cfg, content)
-    ctx = Ctx(data)
+    ctx = data.at(data.now)
     failed = tuple(r for r in rules if r.fn(ctx))
     nxt = None
     if failed:
@@ -245,31 +245,26 @@ def _first_pass(
         t = _first_false(part, data, after, best or end)
         if t is not None and (best is None or t < best):
             best = t
-    return None if best is None else (best, Ctx(data, best))
+    return None if best is None else (best, data.at(best))
 
 
 def _first_false(part: Part, data: ScenarioData, after: datetime, end: datetime) -> datetime | None:
+    cands = part.spec.candidates(data, after, end)
+    fn, at = part.fn, data.at
     if part.monotone:
-        cands = part.spec.candidates(data, after, end)
-        if not cands or part.fn(Ctx(data, cands[-1])):
+        if not cands or fn(at(cands[-1])):
             return None
         lo, hi = 0, len(cands) - 1  # cands[hi] is false; find the first false
         while lo < hi:
             mid = (lo + hi) // 2
-            if part.fn(Ctx(data, cands[mid])):
+            if fn(at(cands[mid])):
                 lo = mid + 1
             else:
                 hi = mid
         return cands[lo]
-    lo_t = after
-    step = _DAY if part.spec.day_seconds else end - after  # hour boundaries: a day at a time
-    while lo_t < end:
-        hi_t = min(lo_t + step, end)
-        for t in part.spec.candidates(data, lo_t, hi_t):
-            if not part.fn(Ctx(data, t)):
-                return t
-        lo_t = hi_t
+    for t in cands:
+        if not fn(at(t)):
+            return t
     return None
 
 
-_DAY = timedelta(days=1)

@@ -80,6 +80,7 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
 }
 _ONE_DAY = timedelta(days=1)
+_CANDIDATES = object()  # memo key prefix of BoundarySpec.candidates
 
 
 def _seconds(hhmm: str) -> int:
@@ -102,6 +103,7 @@ class ScenarioData:
     """Everything about one scenario that does not depend on the evaluation instant."""
 
     __slots__ = (
+        "_ctxs",
         "_local_dates",
         "_slots",
         "_subsets",
@@ -180,6 +182,15 @@ class ScenarioData:
         self._subsets: dict[
             frozenset[str] | None, tuple[tuple[HistoryEntry, ...], list[datetime]]
         ] = {}
+        self._ctxs: dict[datetime, Ctx] = {}
+
+    def at(self, t: datetime) -> Ctx:
+        """The evaluation context at instant `t`, shared by every rule evaluated there (its
+        memo of aggregates is reused across the `next_allowed_at` search)."""
+        c = self._ctxs.get(t)
+        if c is None:
+            c = self._ctxs[t] = Ctx(self, t)
+        return c
 
     def subset(
         self, channels: frozenset[str] | None
@@ -911,7 +922,19 @@ class BoundarySpec:
         )
 
     def candidates(self, data: ScenarioData, lo: datetime, hi: datetime) -> list[datetime]:
-        """Sorted instants in (lo, hi] at which the tree may change value."""
+        """Sorted instants in (lo, hi] at which the tree may change value. The first window
+        asked for a scenario is kept: later windows inside it are slices of it."""
+        key = (_CANDIDATES, id(self))
+        hit = data.memo.get(key)
+        if hit is not None and hit[0] <= lo and hi <= hit[1]:
+            ats: list[datetime] = hit[2]
+            return ats[bisect_right(ats, lo) : bisect_right(ats, hi)]
+        out = self._candidates(data, lo, hi)
+        if hit is None:
+            data.memo[key] = (lo, hi, out)
+        return out
+
+    def _candidates(self, data: ScenarioData, lo: datetime, hi: datetime) -> list[datetime]:
         out: set[datetime] = set()
         if self.day_seconds:
             for zname, z in zip(data.zone_names, data.zones, strict=True):

@@ -521,12 +521,16 @@ class _Compiler:
         return t, self.case_env(t, env.names)
 
     def _inputs_of(
-        self, aggs: Sequence[Count | Last], fenv: Env
+        self, aggs: Sequence[Count | Last], fenv: Env, *, debtor_level: bool = False
     ) -> tuple[dict[Node, str], dict[str, Any]]:
+        """The case values the aggregates' filters read, as frame columns (`debtor_level`:
+        only those that depend on `now` and the zones alone; the keys are grouped on)."""
         inputs: dict[Node, str] = {}
         cols: dict[str, Any] = {}
         for a in aggs:
             for x in agg_inputs(a):
+                if debtor_level and not dk_level(x):
+                    continue
                 if x not in inputs:
                     inputs[x] = self.fresh("_i")
                     cols[inputs[x]] = expr(x, fenv)
@@ -544,8 +548,9 @@ class _Compiler:
         zones): one pass over (distinct debtors of the guarded cases) x history, grouped by
         the debtor and the entries' key columns, matched back on the cases' values."""
         f, fenv = self._frame_base(t, env, aggs)
-        inputs, cols = self._inputs_of(aggs, fenv)
+        inputs, cols = self._inputs_of(aggs, fenv, debtor_level=True)
         bounds = sorted({n for a in aggs for n in days_windows(a)})
+        # one row per debtor, instant and zones: the history must not be joined twice
         table = f.select(*_DK, "_z1", *(f"_b{n}" for n in bounds), **cols).distinct()
         res = self._multi(aggs, _Frame(table, _DK, inputs, 0), {}, sig)
         res = res.rename({key_cols[x]: f"e0_{col}" for col, x in sig})

@@ -63,3 +63,51 @@ def test_invalid_files_exit_2_with_every_problem(tmp_var: Path, tmp_path: Path, 
 def test_import_of_a_missing_folder(tmp_var: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["import", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "not a folder" in result.stderr
+
+
+def test_import_of_new_payments_keeps_open_promises(
+    tmp_var: Path, tmp_path: Path, frozen_now
+) -> None:  # type: ignore[no-untyped-def]
+    """A promise to pay is judged when the payment that keeps it arrives by import."""
+    from datetime import date
+
+    from faircollect.contacts import promises as contact_promises
+    from faircollect.money import Money
+    from faircollect.store.db import Database
+    from faircollect.store.repositories import loans as loans_repo
+    from faircollect.store.repositories import promises as promises_repo
+    from faircollect.store.scope import Scope
+
+    frozen_now("2026-03-04T12:00:00+08:00")
+    url = f"sqlite:///{tmp_var / 'faircollect.db'}"
+    upgrade(url)
+    folder = _portfolio(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(folder)]).exit_code == 0
+    db = Database(url)
+    try:
+        with db.transaction() as s:
+            loan = loans_repo.get_by_ref(s, "L1", scope=Scope.system())
+            assert loan is not None
+            promise = contact_promises.record(
+                s,
+                loan=loan,
+                amount=Money.parse("500.00", "CNY"),
+                due_on=date(2026, 3, 6),
+                contact_event_id=None,
+                actor="test",
+            )
+            promise_id = promise.id
+        with (folder / "payments.csv").open("a", encoding="utf-8") as f:
+            f.write("P8,L1,2026-03-05T11:00:00+08:00,500.00,alipay\n")
+        frozen_now("2026-03-05T12:00:00+08:00")
+        again = runner.invoke(app, ["import", str(folder)])
+        assert again.exit_code == 0, again.output
+        with db.transaction() as s:
+            statuses = {
+                p.id: p.status
+                for p in promises_repo.list_for_loan(s, loan.id, scope=Scope.system())
+            }
+        assert statuses[promise_id] == "kept"
+    finally:
+        db.dispose()

@@ -83,7 +83,7 @@ def test_design_example_parses_and_decides_with_exact_keys() -> None:
     out = json.loads(d.to_json())
     assert set(out) == {"allowed", "pack", "pack_version", "violations", "next_allowed_at"}
     assert out["allowed"] is True and out["pack"] == "US-MA"
-    assert out["pack_version"] == "US-MA-2021.11.30-1"
+    assert out["pack_version"] == "US-MA-2021.11.30-2"
     blocked = json.loads(
         evaluate(Scenario.model_validate(with_("debtor.attorney", True))).to_json()
     )

@@ -152,14 +152,13 @@ def _visit_candidate(n: int, **kw: Any) -> tuple[dict[str, Any], list[dict[str, 
     """A late, large, unreachable account whose cheaper channels have failed: 4 SMS and 3
     calls 8-13 days ago, 3 letters and 4 emergency-contact calls within 30 days, nothing in
     the last 7 days, no app or e-mail."""
-    acc = account(
-        n,
-        overdue_since=AS_OF - timedelta(days=100),
-        reachable=False,
-        has_app=False,
-        has_email=False,
-        **kw,
-    )
+    base: dict[str, Any] = {
+        "overdue_since": AS_OF - timedelta(days=100),
+        "reachable": False,
+        "has_app": False,
+        "has_email": False,
+    }
+    acc = account(n, **{**base, **kw})
     cs = [contact(n, 8 + i, "sms") for i in range(4)]
     cs += [contact(n, 9 + i, "call") for i in range(3)]
     cs += [contact(n, 10 + 6 * i, "letter", place="home") for i in range(3)]
@@ -279,7 +278,7 @@ def test_harm_budget_and_holds() -> None:
 # experiment arms
 # ---------------------------------------------------------------------------------------
 def _arms_in_engine(spec: S.StrategySpec, keys: list[str]) -> list[str]:
-    t = ibis.memtable({"debtor_key": keys})
+    t = ibis.memtable(pa.table({"debtor_key": keys}))
     out = ibis.duckdb.connect().to_pyarrow(C.with_arms(t, spec).select("debtor_key", "arm"))
     arm_of = dict(zip(out.column(0).to_pylist(), out.column(1).to_pylist(), strict=True))
     return [arm_of[k] for k in keys]

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from faircollect import clock
 from faircollect.config import load_settings
+from faircollect.payments.promises import reconcile_open
 from faircollect.portfolio.generator import generate_portfolio
 from faircollect.portfolio.importer import ImportResult, import_portfolio
 from faircollect.store.db import Database
@@ -136,6 +137,9 @@ def run_import(
                 actor="cli:import",
                 progress=progress,
             )
+        if result.ok and not result.nothing_new:
+            # new payments may keep (or, past their date, break) open promises to pay
+            reconcile_open(db, actor="cli:import")
     finally:
         db.dispose()
     t = _T[lang]

@@ -935,32 +935,71 @@ class BoundarySpec:
         return out
 
     def _candidates(self, data: ScenarioData, lo: datetime, hi: datetime) -> list[datetime]:
-        out: set[datetime] = set()
+        parts: list[list[datetime]] = []
         if self.day_seconds:
-            for zname, z in zip(data.zone_names, data.zones, strict=True):
-                for d in _dates_around(lo, hi, z):
-                    for secs in self.day_seconds:
-                        out.add(_local_instant(d, secs, zname))
-        if self.midnights or self.inconvenient:
-            first_days = _dates_around(lo, hi, data.first_zone)
-            if self.midnights:
-                out.update(_local_instant(d, 0, data.first_zone_name) for d in first_days)
-            if self.inconvenient:
-                for w in data.windows:
-                    for d in first_days:
-                        out.add(_local_instant(d, w.start, data.first_zone_name))
-                        out.add(_local_instant(d, w.end, data.first_zone_name))
+            parts.append(_atom(data, ("secs", self.day_seconds), lo, hi, self._day_seconds))
+        if self.midnights:
+            parts.append(_atom(data, ("midnights",), lo, hi, _midnights))
+        if self.inconvenient:
+            parts.append(_atom(data, ("inconvenient",), lo, hi, _window_edges))
+        extra: set[datetime] = set()
         for h in self.hours:
             delta = timedelta(hours=h)
-            out.update(e.at + delta for e in data.events)
+            extra.update(e.at + delta for e in data.events)
         if self.instant_fns:
             ctx = Ctx(data, lo)
             for fn in self.instant_fns:
                 v = fn(ctx)
                 if isinstance(v, datetime):
-                    out.add(v)
-                    out.add(v + timedelta(microseconds=1))
+                    extra.add(v)
+                    extra.add(v + timedelta(microseconds=1))
+        if not extra and len(parts) == 1:
+            return parts[0]
+        out = extra.union(*parts)
         return sorted(t for t in out if lo < t <= hi)
+
+    def _day_seconds(self, data: ScenarioData, lo: datetime, hi: datetime) -> list[datetime]:
+        out: set[datetime] = set()
+        for zname, z in zip(data.zone_names, data.zones, strict=True):
+            for d in _dates_around(lo, hi, z):
+                for secs in self.day_seconds:
+                    out.add(_local_instant(d, secs, zname))
+        return sorted(t for t in out if lo < t <= hi)
+
+
+def _midnights(data: ScenarioData, lo: datetime, hi: datetime) -> list[datetime]:
+    days = _dates_around(lo, hi, data.first_zone)
+    out = {_local_instant(d, 0, data.first_zone_name) for d in days}
+    return sorted(t for t in out if lo < t <= hi)
+
+
+def _window_edges(data: ScenarioData, lo: datetime, hi: datetime) -> list[datetime]:
+    out: set[datetime] = set()
+    for d in _dates_around(lo, hi, data.first_zone):
+        for w in data.windows:
+            out.add(_local_instant(d, w.start, data.first_zone_name))
+            out.add(_local_instant(d, w.end, data.first_zone_name))
+    return sorted(t for t in out if lo < t <= hi)
+
+
+def _atom(
+    data: ScenarioData,
+    key: tuple[Any, ...],
+    lo: datetime,
+    hi: datetime,
+    compute: Callable[[ScenarioData, datetime, datetime], list[datetime]],
+) -> list[datetime]:
+    """Boundary instants of one kind in (lo, hi], shared by every rule of the scenario: the
+    first window computed is kept and later windows inside it are slices of it."""
+    memo_key = (_CANDIDATES, key)
+    hit = data.memo.get(memo_key)
+    if hit is not None and hit[0] <= lo and hi <= hit[1]:
+        ats: list[datetime] = hit[2]
+        return ats[bisect_right(ats, lo) : bisect_right(ats, hi)]
+    out = compute(data, lo, hi)
+    if hit is None:
+        data.memo[memo_key] = (lo, hi, out)
+    return out
 
 
 def boundary_spec(node: Node, comp: Compiler | None = None) -> BoundarySpec:

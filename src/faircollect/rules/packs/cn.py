@@ -36,6 +36,7 @@ from faircollect.rules.vocab import (
     And,
     Count,
     In,
+    IsNull,
     Not,
     Or,
     Param,
@@ -138,7 +139,8 @@ RULES = (
                     one_of(ev("channel"), *CALLS),
                     eq(ev("party"), "debtor"),
                     eq(ev("initiated_by"), "collector"),
-                    eq(ev("outcome"), "conversation"),
+                    # an attempt whose outcome is not recorded yet may have connected
+                    Or(IsNull(ev("outcome")), eq(ev("outcome"), "conversation")),
                 ),
                 days(1),
             ),
@@ -149,9 +151,9 @@ RULES = (
         explain=T(
             "At most {cn_connected_calls_per_day} connected collection calls (including AI "
             "voice) with the debtor per local day, all debts, the lender and its agencies "
-            "together.",
+            "together. An attempt whose outcome is not yet recorded counts as connected.",
             "每个自然日与债务人接通的催收电话（含智能语音）最多 {cn_connected_calls_per_day} 次，"
-            "所有债务、出借方及其委外机构合并计算。",
+            "所有债务、出借方及其委外机构合并计算；尚未记录结果的呼叫按已接通计算。",
         ),
         rights=T(
             "We speak with you by phone at most {cn_connected_calls_per_day} times a day.",
@@ -174,7 +176,8 @@ RULES = (
                 And(
                     one_of(ev("channel"), *CALLS),
                     eq(ev("initiated_by"), "collector"),
-                    In(ev("outcome"), Param("cn_unanswered_outcomes")),
+                    # an attempt whose outcome is not recorded yet may go unanswered
+                    Or(IsNull(ev("outcome")), In(ev("outcome"), Param("cn_unanswered_outcomes"))),
                     same_number(),
                 ),
                 days(1),
@@ -185,9 +188,10 @@ RULES = (
         parties=NOT_ATTORNEY,
         explain=T(
             "At most {cn_unanswered_per_number_per_day} unanswered attempts ({cn_unanswered_outcomes}) "
-            "per local day to the same number (contact_point; the same party when none is given).",
+            "per local day to the same number (contact_point; the same party when none is given). An "
+            "attempt whose outcome is not yet recorded counts as unanswered.",
             "每个自然日向同一号码（contact_point；未提供时按同一联系对象）拨打未接通电话（{cn_unanswered_outcomes}）"
-            "最多 {cn_unanswered_per_number_per_day} 次。",
+            "最多 {cn_unanswered_per_number_per_day} 次；尚未记录结果的呼叫按未接通计算。",
         ),
     ),
     Rule(
@@ -355,7 +359,7 @@ RULES = (
 PACK = Pack(
     id="CN",
     name=T("China", "中国"),
-    revision=1,
+    revision=2,
     default_zones=("Asia/Shanghai",),
     params=PARAMS,
     rules=RULES,

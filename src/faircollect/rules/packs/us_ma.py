@@ -43,7 +43,8 @@ def ma_counted(to_home_or_mobile: bool) -> Node:
         one_of(ev("channel"), "call", "ai_voice", "sms"),
         eq(ev("initiated_by"), "collector"),
         eq(ev("party"), "debtor"),
-        In(ev("outcome"), Param("ma_counted_outcomes")),
+        # an attempt whose outcome is not recorded yet may have reached them: count it
+        Or(IsNull(ev("outcome")), In(ev("outcome"), Param("ma_counted_outcomes"))),
         Or(IsNull(place), group),
     )
 
@@ -70,9 +71,11 @@ MA_RULES = (
             "At most {ma_calls_7d_home_mobile} collector-initiated calls or texts in 7 days to "
             "the debtor's residence or mobile number and {ma_calls_30d_other} in 30 days to any "
             "other number, all debts together. Counted outcomes: {ma_counted_outcomes} (a "
-            "voicemail reached counts). An action with no place is judged by the 30-day limit.",
+            "voicemail reached counts; an attempt whose outcome is not yet recorded counts too). An "
+            "action with no place is judged by the 30-day limit.",
             "7 天内打到债务人住宅或手机号码的催收电话或短信最多 {ma_calls_7d_home_mobile} 次，30 天内打到其他号码"
-            "最多 {ma_calls_30d_other} 次，所有债务合计。计入的结果：{ma_counted_outcomes}（到达语音信箱计入）。"
+            "最多 {ma_calls_30d_other} 次，所有债务合计。计入的结果：{ma_counted_outcomes}（到达语音信箱计入；"
+            "尚未记录结果的呼叫也计入）。"
             "未注明地点的动作按 30 天上限判断。",
         ),
         rights=T(
@@ -145,7 +148,7 @@ PACK = Pack(
         "United States — Regulation F with the Massachusetts overlay",
         "美国 — Regulation F 及马萨诸塞州附加规则",
     ),
-    revision=1,
+    revision=2,
     default_zones=("America/New_York",),
     params=PARAMS,
     rules=us.us_rules() + MA_RULES,

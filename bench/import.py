@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -85,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
                     "generate_seconds": round(gen_s, 2),
                     "rows": result.inserted,
                     "stages": {k: round(v, 2) for k, v in result.timings.items()},
+                    "writer_cpu": {k: round(v, 2) for k, v in result.cpu.items()},
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
                 }
             )
         )

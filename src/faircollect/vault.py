@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import phonenumbers
 from cryptography.exceptions import InvalidTag
@@ -96,6 +97,36 @@ def _hkdf(master: bytes, purpose: str, length: int = 32) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=_SALT, info=info).derive(master)
 
 
+_B64_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def _b64url(data: bytes) -> str:
+    """Unpadded base64url (what ``base64.urlsafe_b64encode(data).rstrip(b"=")`` gives)."""
+    return binascii.b2a_base64(data, newline=False).translate(_B64_URLSAFE).rstrip(b"=").decode()
+
+
+class _Hmac256:
+    """HMAC-SHA256 with a fixed key, its padded-key states computed once (RFC 2104): the
+    same digest as ``hmac.digest(key, msg, "sha256")`` at a third of the cost per message."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        block = 64  # SHA-256 block size; keys here are 32 bytes (HKDF output)
+        if len(key) > block:  # pragma: no cover - HKDF keys are 32 bytes
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def digest(self, msg: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(msg)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
 @dataclass(frozen=True, slots=True)
 class _Key:
     kid: str
@@ -103,17 +134,20 @@ class _Key:
     bidx_key: bytes
     token_key: bytes
     prefix: str  # "v1.<kid>."
+    bidx_mac: _Hmac256
 
     @classmethod
     def derive(cls, master: str) -> _Key:
         raw = master.encode("utf-8")
         kid = _hkdf(raw, "key-id", 4).hex()
+        bidx_key = _hkdf(raw, "blind-index")
         return cls(
             kid=kid,
             aead=AESGCM(_hkdf(raw, "encryption")),
-            bidx_key=_hkdf(raw, "blind-index"),
+            bidx_key=bidx_key,
             token_key=_hkdf(raw, "token"),
             prefix=f"{TOKEN_VERSION}.{kid}.",
+            bidx_mac=_Hmac256(bidx_key),
         )
 
 
@@ -189,10 +223,33 @@ class Vault:
         nonce = os.urandom(_NONCE_LEN)
         key = self._active
         ct = key.aead.encrypt(nonce, plaintext.encode("utf-8"), self._aad(field))
-        return key.prefix + base64.urlsafe_b64encode(nonce + ct).rstrip(b"=").decode("ascii")
+        return key.prefix + _b64url(nonce + ct)
 
     def encrypt_optional(self, plaintext: str | None, *, field: str) -> str | None:
         return None if plaintext is None else self.encrypt(plaintext, field=field)
+
+    def encrypt_many(self, plaintexts: Iterable[str | None], *, field: str) -> list[str | None]:
+        """`encrypt_optional` of every value (None stays None), for bulk loaders: the same
+        tokens (a fresh random nonce each), with the per-call overhead paid once."""
+        values = plaintexts if isinstance(plaintexts, list) else list(plaintexts)
+        key = self._active
+        aad = self._aad(field)
+        seal = key.aead.encrypt
+        prefix = key.prefix
+        nonces = os.urandom(_NONCE_LEN * len(values))
+        b2a, table = binascii.b2a_base64, _B64_URLSAFE
+        out: list[str | None] = []
+        append = out.append
+        at = 0
+        for v in values:
+            if v is None:
+                append(None)
+                continue
+            nonce = nonces[at : at + _NONCE_LEN]
+            at += _NONCE_LEN
+            body = b2a(nonce + seal(nonce, v.encode("utf-8"), aad), newline=False)
+            append(prefix + body.translate(table).rstrip(b"=").decode())
+        return out
 
     def decrypt(self, token: str, *, field: str) -> str:
         parts = token.split(".", 2)
@@ -228,7 +285,7 @@ class Vault:
     # -- blind indexes ---------------------------------------------------------------------
     def _bidx(self, key: _Key, normalised: str, kind: str) -> str:
         msg = kind.encode("utf-8") + b"\x00" + normalised.encode("utf-8")
-        return hmac.digest(key.bidx_key, msg, "sha256").hex()[:_BIDX_HEX]
+        return key.bidx_mac.digest(msg).hex()[:_BIDX_HEX]
 
     def blind_index(self, value: str, *, kind: str) -> str:
         """Deterministic lookup key under the active key; equal iff normalised values are."""
@@ -236,6 +293,24 @@ class Vault:
 
     def blind_index_optional(self, value: str | None, *, kind: str) -> str | None:
         return None if value is None else self.blind_index(value, kind=kind)
+
+    def blind_index_many(self, values: Iterable[str | None], *, kind: str) -> list[str | None]:
+        """`blind_index_optional` of every value (None stays None), for bulk loaders."""
+        norm: Any = _NORMALISERS.get(kind)
+        if norm is None:
+            if kind != "phone":
+                normalise("", kind)  # raises VaultError for an unknown kind
+            region = self.phone_region
+
+            def norm(v: str) -> str:
+                return normalise_phone(v, region)
+
+        head = kind.encode("utf-8") + b"\x00"
+        mac = self._active.bidx_mac.digest
+        return [
+            None if v is None else mac(head + norm(v).encode("utf-8")).hex()[:_BIDX_HEX]
+            for v in values
+        ]
 
     def blind_indexes(self, value: str, kind: str) -> tuple[str, ...]:
         """The index under every key in the ring (active first): use ``IN (...)`` lookups
@@ -301,6 +376,11 @@ def normalise_text(value: str) -> str:
 
 
 BIDX_KINDS = frozenset({"phone", "email", "id_number", "name", "address", "app", "text"})
+_NORMALISERS = {
+    "email": normalise_email,
+    "id_number": normalise_id_number,
+    **{k: normalise_text for k in ("name", "address", "app", "text")},
+}
 
 
 def normalise(value: str, kind: str, region: str = "CN") -> str:

@@ -2,23 +2,42 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faircollect.clock import ClockError
+from faircollect.clock import ClockError, local_date
 from faircollect.domain.delinquency import (
     BUCKETS,
     Payment,
+    PaymentAllocation,
+    RowsReplay,
     bucket_for,
+    penalty_fraction,
     replay,
+    replay_ordinals,
     replay_rows,
 )
 from faircollect.domain.loan import LoanTerms, RepaymentKind
-from faircollect.domain.penalty import PenaltyPolicy, effective_penalty_rate
+from faircollect.domain.penalty import (
+    Hold,
+    PenaltyPolicy,
+    daily_rate,
+    effective_penalty_rate,
+    merge_holds,
+)
 from faircollect.domain.schedule import build_schedule, schedule_rows
-from faircollect.domain.waterfall import Component, WaterfallConfig, WaterfallMode
+from faircollect.domain.waterfall import (
+    DEFAULT_WATERFALL,
+    Component,
+    ComponentAmounts,
+    WaterfallConfig,
+    WaterfallMode,
+    allocate_minor,
+)
 from faircollect.money import CurrencyMismatch, Money
 
 from .strategies import loan_terms
@@ -248,3 +267,244 @@ def test_fast_entry_matches_the_money_replay(
     assert [p.principal for p in r.paid_by_installment] == [
         i.paid_principal.minor for i in s.installments
     ]
+
+
+# -- the incremental replay equals the previous (rescanning) implementation --------------------
+def _reference_replay_rows(
+    rows: list[tuple[int, date, int, int]],
+    payments: list[tuple[date | datetime, int]],
+    as_of: date,
+    *,
+    capped_penalty_rate: Decimal = Decimal(0),
+    day_basis: int = 365,
+    holds: tuple[Hold, ...] = (),
+    waterfall: WaterfallConfig = DEFAULT_WATERFALL,
+    tz: str = "Asia/Shanghai",
+) -> RowsReplay:
+    """The replay as it was before the incremental rewrite (kept verbatim as the reference:
+    for every payment it rescans every installment)."""
+    problems = waterfall.problems()
+    if problems:
+        raise ValueError("; ".join(problems))
+    order = waterfall.order_indexes
+    mode = waterfall.mode
+    as_of_ord = as_of.toordinal()
+    dated = sorted(
+        (
+            ((local_date(at, tz) if isinstance(at, datetime) else at).toordinal(), amt, k)
+            for k, (at, amt) in enumerate(payments)
+        ),
+        key=lambda p: p[0],
+    )
+    applied = [PaymentAllocation(0, 0, 0, 0, 0)] * len(dated)
+    n = len(rows)
+    due = [r[1].toordinal() for r in rows]
+    owed = [[0, 0, r[3], r[2]] for r in rows]  # fee, penalty, interest, principal
+    paid = [[0, 0, 0, 0] for _ in rows]
+    settled: list[int | None] = [None] * n
+    rate = daily_rate(capped_penalty_rate, day_basis) if capped_penalty_rate > 0 else Fraction(0)
+    rnum, rden = rate.numerator, rate.denominator
+    merged = merge_holds(holds) if rnum else ()
+    pen_num = [0] * n
+    charged = [0] * n
+    through = list(due)
+
+    def accrue(day: int) -> None:
+        for i in range(n):
+            if due[i] >= day:
+                break
+            prin = owed[i][3]
+            start = through[i]
+            if prin and day > start:
+                lo = start + 1
+                days = day - lo + 1
+                for a, b in merged:
+                    s, e = max(a, lo), min(b, day)
+                    if s <= e:
+                        days -= e - s + 1
+                if days:
+                    pen_num[i] += prin * days * rnum
+                    new = (2 * pen_num[i] + rden) // (2 * rden)
+                    owed[i][1] += new - charged[i]
+                    charged[i] = new
+            through[i] = day
+
+    unapplied = 0
+    total_in = 0
+    for day, amount, k in dated:
+        if day > as_of_ord:
+            break
+        parts = [0, 0, 0, 0]
+        if amount < 0:
+            raise ValueError("a payment amount cannot be negative")
+        total_in += amount
+        if rnum:
+            accrue(day)
+        idx_due = [i for i in range(n) if due[i] <= day and settled[i] is None and any(owed[i])]
+        allocs, left = allocate_minor(amount, [owed[i] for i in idx_due], order, mode)
+        for pos, c, a in allocs:
+            paid[idx_due[pos]][c] += a
+            parts[c] += a
+        if left:
+            idx_future = [i for i in range(n) if due[i] > day and any(owed[i])]
+            allocs, left = allocate_minor(
+                left, [owed[i] for i in idx_future], order, WaterfallMode.PER_INSTALLMENT
+            )
+            for pos, c, a in allocs:
+                paid[idx_future[pos]][c] += a
+                parts[c] += a
+        unapplied += left
+        applied[k] = PaymentAllocation(parts[0], parts[1], parts[2], parts[3], left)
+        for i in range(n):
+            if settled[i] is None and not any(owed[i]) and any(paid[i]):
+                settled[i] = day
+    if rnum:
+        accrue(as_of_ord)
+    outstanding = overdue = out_principal = 0
+    since: int | None = None
+    for i in range(n):
+        rest = sum(owed[i])
+        outstanding += rest
+        out_principal += owed[i][3]
+        if due[i] < as_of_ord and rest:
+            overdue += rest
+            if since is None:
+                since = due[i]
+    return RowsReplay(
+        outstanding_minor=outstanding,
+        paid_minor=total_in - unapplied,
+        overdue_since=None if since is None else date.fromordinal(since),
+        paid_by_installment=tuple(ComponentAmounts(*p) for p in paid),
+        overdue_minor=overdue,
+        unapplied_minor=unapplied,
+        penalty_charged_minor=sum(charged),
+        outstanding_principal_minor=out_principal,
+        owed_by_installment=tuple(ComponentAmounts(*o) for o in owed),
+        settled_on=tuple(None if s is None else date.fromordinal(s) for s in settled),
+        payment_allocations=tuple(applied),
+    )
+
+
+_COMPONENT_ORDERS = st.permutations(list(Component)).map(tuple)
+
+
+@st.composite
+def replay_cases(draw: st.DrawFn) -> dict[str, Any]:
+    """A random loan (schedule rows), payment history, as-of date, penalty rate, holds and
+    waterfall: on time, early, late, split, partial, zero, over-payments, same-day payments,
+    payments after as_of, datetimes around local midnight."""
+    t = draw(loan_terms(min_principal=1, max_principal=10**9, max_term=36, with_fee=False))
+    first, day = t.due_anchor
+    rows = schedule_rows(
+        t.principal.minor, t.apr, t.term_months, t.repayment.value, first, day_of_month=day
+    )
+    start = t.originated_on.toordinal()
+    end = rows[-1][1].toordinal() + 400
+    typical = max(1, rows[0][2] + rows[0][3])
+    amount = st.one_of(
+        st.integers(min_value=0, max_value=typical * 3),
+        st.sampled_from([0, 1, typical, typical - 1, typical + 1]),
+        st.integers(min_value=0, max_value=t.principal.minor * 3),
+    )
+    on_due = st.sampled_from([r[1].toordinal() for r in rows]).flatmap(
+        lambda d: st.integers(min_value=d - 3, max_value=d + 40)
+    )
+    any_day = st.integers(min_value=start, max_value=end)
+    when = st.one_of(on_due, any_day).map(date.fromordinal)
+    instant = st.builds(
+        lambda d, minutes: (
+            datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(minutes=minutes)
+        ),
+        when,
+        st.integers(min_value=-600, max_value=1440 + 600),
+    )
+    pays = draw(st.lists(st.tuples(st.one_of(when, instant), amount), max_size=14))
+    as_of = date.fromordinal(draw(st.one_of(any_day, on_due)))
+    rate = draw(
+        st.sampled_from([Decimal(0), Decimal(0), Decimal("0.01"), Decimal(24)])
+        | st.decimals(min_value=0, max_value=36, places=2)
+    )
+    holds = draw(
+        st.lists(
+            st.builds(
+                lambda a, length, open_: Hold(a, None if open_ else a + timedelta(days=length)),
+                when,
+                st.integers(min_value=-3, max_value=120),
+                st.booleans(),
+            ),
+            max_size=3,
+        )
+    )
+    waterfall = WaterfallConfig(draw(_COMPONENT_ORDERS), draw(st.sampled_from(list(WaterfallMode))))
+    return {
+        "rows": rows,
+        "payments": pays,
+        "as_of": as_of,
+        "capped_penalty_rate": rate,
+        "day_basis": draw(st.sampled_from([360, 365])),
+        "holds": tuple(holds),
+        "waterfall": waterfall,
+        "tz": draw(st.sampled_from(["Asia/Shanghai", "America/New_York"])),
+    }
+
+
+@given(replay_cases())
+@settings(max_examples=600, deadline=None)
+def test_incremental_replay_equals_the_reference(case: dict[str, Any]) -> None:
+    try:
+        expected: RowsReplay | str = _reference_replay_rows(**case)
+    except ValueError as e:
+        expected = f"ValueError: {e}"
+    try:
+        got: RowsReplay | str = replay_rows(**case)
+    except ValueError as e:
+        got = f"ValueError: {e}"
+    assert got == expected
+
+
+@given(replay_cases())
+@settings(max_examples=200, deadline=None)
+def test_replay_ordinals_is_the_core_of_replay_rows(case: dict[str, Any]) -> None:
+    """The plain-integer entry (what the bulk importer calls) gives the same state."""
+    rows, tz = case["rows"], case["tz"]
+    dated = sorted(
+        (
+            ((local_date(at, tz) if isinstance(at, datetime) else at).toordinal(), amt)
+            for at, amt in case["payments"]
+        ),
+        key=lambda p: p[0],
+    )
+    num, den = penalty_fraction(case["capped_penalty_rate"], case["day_basis"])
+    core = replay_ordinals(
+        [r[1].toordinal() for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [d for d, _ in dated],
+        [a for _, a in dated],
+        case["as_of"].toordinal(),
+        rate_num=num,
+        rate_den=den,
+        holds=merge_holds(case["holds"]) if num else (),
+        waterfall=case["waterfall"],
+    )
+    ref = _reference_replay_rows(
+        **{**case, "payments": [(date.fromordinal(d), a) for d, a in dated]}
+    )
+    assert core.outstanding == ref.outstanding_minor
+    assert core.total_in - core.unapplied == ref.paid_minor
+    assert [tuple(p) for p in core.paid] == [tuple(p) for p in ref.paid_by_installment]
+    assert [tuple(o) for o in core.owed] == [tuple(o) for o in ref.owed_by_installment]
+    assert [date.fromordinal(s) if s else None for s in core.settled] == list(ref.settled_on)
+    assert [PaymentAllocation(*a) for a in core.allocations] == list(ref.payment_allocations)
+    assert (date.fromordinal(core.overdue_since) if core.overdue_since else None) == (
+        ref.overdue_since
+    )
+
+
+def test_replay_ordinals_rejects_unordered_input() -> None:
+    with pytest.raises(ValueError, match="due-date order"):
+        replay_ordinals([10, 5], [1, 1], [0, 0], [], [], 20)
+    with pytest.raises(ValueError, match="date order"):
+        replay_ordinals([10, 20], [1, 1], [0, 0], [15, 12], [1, 1], 30)
+    with pytest.raises(ValueError, match="date order"):  # also among payments after as_of
+        replay_ordinals([10, 20], [1, 1], [0, 0], [15, 40, 35], [1, 1, 1], 30)

@@ -17,6 +17,7 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import ibis
 import pyarrow as pa
@@ -368,3 +369,20 @@ def test_rows_of_other_packs_are_left_out_and_versions_are_reported() -> None:
     assert versions == {get_pack("CN").version, get_pack("UK").version}
     allowed = pc.equal(pc.list_value_length(out.column("violations")), 0)
     assert allowed.to_pylist() == out.column("allowed").to_pylist()
+
+
+# ---------------------------------------------------------------------------------------
+# the oracle: the real-time engine's closed-form releases (pyeval.release_of) must give the
+# very `next_allowed_at` of its generic candidate search
+# ---------------------------------------------------------------------------------------
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seeds, st.sampled_from(PACKS))
+def test_closed_form_releases_equal_the_generic_search(seed: int, pack: str) -> None:
+    from faircollect.rules import engine
+
+    rng = random.Random(seed)
+    pairs = [rich_scenario(rng, pack) for _ in range(40)]
+    fast = [evaluate(s, config=c).to_json() for s, c in pairs]
+    with patch.object(engine, "release_of", lambda fn: None):
+        slow = [evaluate(s, config=c).to_json() for s, c in pairs]
+    assert fast == slow

@@ -109,9 +109,13 @@ def test_default_prefers_cheap_channels_and_dpd_escalation_does_not(
 
     assert level(default_plan) < level(dpd_plan)
     assert default_plan.counts["by_treatment"].get("app", 0) > 0
-    assert "most_intrusive" in dpd_plan.counts.get("by_treatment", {}) or dpd_plan.work_items.filter(
-        pa.compute.equal(dpd_plan.work_items.column("reason_code"), "most_intrusive")
-    ).num_rows > 0
+    assert (
+        "most_intrusive" in dpd_plan.counts.get("by_treatment", {})
+        or dpd_plan.work_items.filter(
+            pa.compute.equal(dpd_plan.work_items.column("reason_code"), "most_intrusive")
+        ).num_rows
+        > 0
+    )
 
 
 def test_reasons_are_rendered_in_both_languages(
@@ -237,9 +241,7 @@ def test_visit_overflow_falls_back_to_a_less_intrusive_treatment(
     assert list(recheck(book, result.work_items)) == []
 
 
-def test_capacity_is_respected_and_never_escalates(
-    book: Snapshot, dpd_plan: PlanResult
-) -> None:
+def test_capacity_is_respected_and_never_escalates(book: Snapshot, dpd_plan: PlanResult) -> None:
     caps = {r["name"]: r["daily_capacity"] for r in book.table("collectors").to_pylist()}
     caps |= {r["name"]: r["daily_capacity"] for r in book.table("field_teams").to_pylist()}
     used = Counter(r["assignee"] for r in dpd_plan.work_items.to_pylist() if r["assignee"])
@@ -320,7 +322,7 @@ def test_challenger_arm_runs_its_own_strategy(book: Snapshot) -> None:
         assert (r["strategy"], r["strategy_version"]) == expected
         if r["arm"] == "holdout":
             assert r["reason_code"] == "holdout_baseline"
-    items, none = plan_python(book, arms)
+    items, _none = plan_python(book, arms)
     assert _rows(result.work_items, ITEM_COLUMNS) == sorted(
         ({c: r[c] for c in ITEM_COLUMNS} for r in items), key=lambda r: r["loan_ref"]
     )

@@ -50,8 +50,8 @@ _T = {
         "bad_date": "--as-of：须为日期 YYYY-MM-DD，收到 {v!r}",
         "bad_engine": "--engine：须为 duckdb 或 spark，收到 {v!r}",
         "bad_lang": "--lang：须为 en 或 zh_CN，收到 {v!r}",
-        "done": "运行 {run}（{strategy} 第 {version} 版，{engine}），日期 {as_of}：{accounts} 个账户，"
-        "{items} 个工作项，{none} 个不作处理{replaced}",
+        "done": "运行 {run}（{strategy} 第 {version} 版，{engine}），日期 {as_of}："
+        "{accounts} 个账户，{items} 个工作项，{none} 个不作处理{replaced}",
         "replaced": "（已替换该日期之前的运行结果）",
         "wrote": "已写入 {path}",
         "valid": "{path}：有效（{name}，摘要 {digest}）",
@@ -92,18 +92,23 @@ def _db() -> Database:
 
 @run_app.command("strategy")
 def run_strategy(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="date YYYY-MM-DD (default: "
-                                              "today, Asia/Shanghai)")] = None,  # fmt: skip
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="date YYYY-MM-DD (default: today, Asia/Shanghai)")
+    ] = None,
     engine: Annotated[str, typer.Option("--engine", help="duckdb (default) or spark")] = "duckdb",
-    out: Annotated[Path | None, typer.Option("--out", help="also write the work items to "
-                                             "this Parquet file")] = None,  # fmt: skip
+    out: Annotated[
+        Path | None, typer.Option("--out", help="also write the work items to this Parquet file")
+    ] = None,
     strategy: Annotated[str, typer.Option("--strategy", help="strategy name")] = (
         "faircollect-default"
     ),
-    version: Annotated[int | None, typer.Option("--version", help="a stored version "
-                                                "(default: the active one)")] = None,  # fmt: skip
-    snapshot: Annotated[Path | None, typer.Option("--snapshot", help="read the input from a "
-                                                  "Parquet snapshot folder")] = None,  # fmt: skip
+    version: Annotated[
+        int | None, typer.Option("--version", help="a stored version (default: the active one)")
+    ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option("--snapshot", help="read the input from a Parquet snapshot folder"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
     lang: Annotated[str, typer.Option("--lang", help="en or zh_CN")] = "en",
 ) -> None:
@@ -332,8 +337,8 @@ def list_command(
     for col in ("", "name", "version", "digest", "title"):
         tab.add_column(col)
     for r in rows:
-        tab.add_row("*" if r.active else "", r.name,
-                    "shipped" if r.version is None else str(r.version), r.digest[:12], r.title)  # fmt: skip
+        version = "shipped" if r.version is None else str(r.version)
+        tab.add_row("*" if r.active else "", r.name, version, r.digest[:12], r.title)
     Console().print(tab)
 
 
@@ -446,8 +451,12 @@ def demo_step(ctx: Any) -> None:
         f"{summary.accounts:,} 个逾期账户 overdue accounts, {c['work_items']:,} 个工作项 work "
         f"items, {c['no_action']:,} 个不作处理 without action"
     )
-    render_counts(ctx.console, c, {**_T["en"], "treatment": "处置方式 Treatment",
-                                   "count": "数量 Count", "reason": "不作处理原因 No action"})  # fmt: skip
+    labels = {
+        "treatment": "处置方式 Treatment",
+        "count": "数量 Count",
+        "reason": "不作处理原因 No action",
+    }
+    render_counts(ctx.console, c, {**_T["en"], **labels})
 
 
 def _demo_regions(session: Any) -> list[str]:

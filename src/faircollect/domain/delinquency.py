@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from fractions import Fraction
+from functools import lru_cache
 from typing import NamedTuple
 
 from faircollect.clock import SHANGHAI, local_date
@@ -38,7 +38,6 @@ from .waterfall import (
     ComponentAmounts,
     WaterfallConfig,
     WaterfallMode,
-    allocate_minor,
 )
 
 __all__ = [
@@ -47,9 +46,12 @@ __all__ = [
     "LoanState",
     "Payment",
     "PaymentAllocation",
+    "ReplayCore",
     "RowsReplay",
     "bucket_for",
+    "penalty_fraction",
     "replay",
+    "replay_ordinals",
     "replay_rows",
 ]
 
@@ -138,6 +140,256 @@ def _as_local_date(paid_at: date | datetime, tz: str) -> date:
     return local_date(paid_at, tz) if isinstance(paid_at, datetime) else paid_at
 
 
+class ReplayCore(NamedTuple):
+    """Raw result of `replay_ordinals` (plain lists, for bulk callers). Per installment, in
+    schedule order: `owed` and `paid` as [fee, penalty, interest, principal] lists, `settled`
+    as a date ordinal (0 = not settled), `charged` penalty. Per payment, in the order given:
+    `allocations` as (fee, penalty, interest, principal, unapplied)."""
+
+    owed: list[list[int]]
+    paid: list[list[int]]
+    settled: list[int]
+    charged: list[int]
+    allocations: list[tuple[int, int, int, int, int]]
+    total_in: int  # sum of the payments applied (dated up to as_of)
+    unapplied: int
+    outstanding: int
+    outstanding_principal: int
+    overdue: int
+    overdue_since: int  # ordinal of the oldest overdue due date, 0 = not overdue
+
+
+_NO_ALLOCATION = (0, 0, 0, 0, 0)
+
+
+@lru_cache(maxsize=64)
+def _checked_waterfall(waterfall: WaterfallConfig) -> tuple[tuple[int, ...], bool]:
+    """(component order, per_installment?) of a valid waterfall; ValueError otherwise."""
+    problems = waterfall.problems()
+    if problems:
+        raise ValueError("; ".join(problems))
+    return waterfall.order_indexes, waterfall.mode is WaterfallMode.PER_INSTALLMENT
+
+
+def replay_ordinals(
+    due: Sequence[int],
+    principal: Sequence[int],
+    interest: Sequence[int],
+    pay_days: Sequence[int],
+    pay_amounts: Sequence[int],
+    as_of: int,
+    *,
+    rate_num: int = 0,
+    rate_den: int = 1,
+    holds: Sequence[tuple[int, int]] = (),
+    waterfall: WaterfallConfig = DEFAULT_WATERFALL,
+) -> ReplayCore:
+    """The replay on plain integers (the engine behind `replay_rows`; the bulk importer calls
+    it directly).
+
+    `due`: due-date ordinals of the installments in schedule order (non-decreasing, as every
+    schedule is); `principal`/`interest`: minor units; payments as parallel `pay_days` (local
+    date ordinals, non-decreasing: same-day payments apply in the order given) and
+    `pay_amounts`; the daily penalty rate as the exact fraction rate_num / rate_den
+    (`penalty.daily_rate`); `holds`: `penalty.merge_holds` output.
+
+    It walks forward once: a pointer to the oldest open installment, another to the end of
+    the installments due, so each payment touches only the installments it pays (and the
+    penalty accrual only the open installments already due). Raises ValueError on a negative
+    payment, payments out of date order, installments out of due-date order or an invalid
+    waterfall."""
+    order, per_installment = _checked_waterfall(waterfall)
+    n = len(due)
+    for i in range(1, n):
+        if due[i] < due[i - 1]:
+            raise ValueError("installments must be in due-date order")
+    owed = [[0, 0, interest[i], principal[i]] for i in range(n)]
+    paid = [[0, 0, 0, 0] for _ in range(n)]
+    settled = [0] * n
+    allocations: list[tuple[int, int, int, int, int]] = []
+    rnum, rden = rate_num, rate_den
+    accrues = rnum != 0
+    pen_num = [0] * n if accrues else []  # exact penalty numerators (over rden)
+    charged = [0] * n
+    through = list(due) if accrues else []  # penalty accrued through this ordinal
+    two_rden = 2 * rden
+
+    lo = 0  # every installment before lo is closed (owes nothing) for good
+    hi = 0  # installments [0, hi) are due on or before the current payment's day
+    unapplied = 0
+    total_in = 0
+    last_day = None
+
+    def accrue(day: int) -> None:
+        # open installments due before `day` (those before lo owe no principal any more)
+        for i in range(lo, n):
+            if due[i] >= day:
+                break  # due-date order
+            o = owed[i]
+            prin = o[3]
+            start = through[i]
+            if prin and day > start:
+                first = start + 1
+                days = day - first + 1
+                for a, b in holds:
+                    s, e = max(a, first), min(b, day)
+                    if s <= e:
+                        days -= e - s + 1
+                if days:
+                    pen_num[i] += prin * days * rnum
+                    new = (2 * pen_num[i] + rden) // two_rden
+                    o[1] += new - charged[i]
+                    charged[i] = new
+            through[i] = day
+
+    k = 0
+    npay = len(pay_days)
+    while k < npay:
+        day = pay_days[k]
+        if last_day is not None and day < last_day:
+            raise ValueError("payments must be in date order")
+        last_day = day
+        if day > as_of:
+            break
+        amount = pay_amounts[k]
+        k += 1
+        if amount < 0:
+            raise ValueError("a payment amount cannot be negative")
+        total_in += amount
+        if accrues:
+            accrue(day)
+        while lo < n:
+            o = owed[lo]
+            if o[0] or o[1] or o[2] or o[3]:
+                break
+            lo += 1
+        while hi < n and due[hi] <= day:
+            hi += 1
+        left = amount
+        f = pe = it = pr = 0
+        touched: list[int] = []
+        if per_installment:
+            i = lo
+            while left and i < hi:
+                o = owed[i]
+                hit = False
+                for c in order:
+                    d = o[c]
+                    if d:
+                        take = d if d < left else left
+                        o[c] = d - take
+                        paid[i][c] += take
+                        if c == 3:
+                            pr += take
+                        elif c == 2:
+                            it += take
+                        elif c == 1:
+                            pe += take
+                        else:
+                            f += take
+                        left -= take
+                        hit = True
+                        if not left:
+                            break
+                if hit:
+                    touched.append(i)
+                i += 1
+        else:
+            for c in order:
+                if not left:
+                    break
+                for i in range(lo, hi):
+                    o = owed[i]
+                    d = o[c]
+                    if d:
+                        take = d if d < left else left
+                        o[c] = d - take
+                        paid[i][c] += take
+                        if c == 3:
+                            pr += take
+                        elif c == 2:
+                            it += take
+                        elif c == 1:
+                            pe += take
+                        else:
+                            f += take
+                        left -= take
+                        touched.append(i)
+                        if not left:
+                            break
+        if left:
+            # every installment due is paid: the rest pays the next ones ahead, in full
+            i = hi if hi > lo else lo
+            while left and i < n:
+                o = owed[i]
+                hit = False
+                for c in order:
+                    d = o[c]
+                    if d:
+                        take = d if d < left else left
+                        o[c] = d - take
+                        paid[i][c] += take
+                        if c == 3:
+                            pr += take
+                        elif c == 2:
+                            it += take
+                        elif c == 1:
+                            pe += take
+                        else:
+                            f += take
+                        left -= take
+                        hit = True
+                        if not left:
+                            break
+                if hit:
+                    touched.append(i)
+                i += 1
+        unapplied += left
+        allocations.append((f, pe, it, pr, left))
+        for i in touched:
+            o = owed[i]
+            if not settled[i] and not (o[0] or o[1] or o[2] or o[3]):
+                settled[i] = day
+    # payments after as_of are not applied (their order is still checked)
+    for j in range(k, npay):
+        if j and pay_days[j] < pay_days[j - 1]:
+            raise ValueError("payments must be in date order")
+        allocations.append(_NO_ALLOCATION)
+    if accrues:
+        accrue(as_of)
+    outstanding = overdue = out_principal = since = 0
+    for i in range(n):
+        o = owed[i]
+        rest = o[0] + o[1] + o[2] + o[3]
+        outstanding += rest
+        out_principal += o[3]
+        if rest and due[i] < as_of:
+            overdue += rest
+            if not since:
+                since = due[i]
+    return ReplayCore(
+        owed,
+        paid,
+        settled,
+        charged,
+        allocations,
+        total_in,
+        unapplied,
+        outstanding,
+        out_principal,
+        overdue,
+        since,
+    )
+
+
+def penalty_fraction(capped_penalty_rate: Decimal, day_basis: int = 365) -> tuple[int, int]:
+    """The exact daily penalty rate as (numerator, denominator) for `replay_ordinals`."""
+    if capped_penalty_rate <= 0:
+        return 0, 1
+    rate = daily_rate(capped_penalty_rate, day_basis)
+    return rate.numerator, rate.denominator
+
+
 def replay_rows(
     rows: Sequence[ScheduleRow],
     payments: Iterable[tuple[date | datetime, int]],
@@ -149,109 +401,49 @@ def replay_rows(
     waterfall: WaterfallConfig = DEFAULT_WATERFALL,
     tz: str = SHANGHAI,
 ) -> RowsReplay:
-    """Fast replay for the importer.
+    """Replay on integer rows (see the module docstring for the rules).
 
-    rows: `schedule_rows(...)` output (seq, due_on, principal_minor, interest_minor);
-    payments: (paid_at, amount_minor) with amount >= 0, paid_at a date or an aware datetime;
-    capped_penalty_rate: the annual penalty rate in percent AFTER the legal cap (use
-    `penalty.effective_penalty_rate(apr, creditor_rate, cost.applicable_cap_percent(...))`).
-    Raises ValueError on a negative payment or an invalid waterfall, ClockError on a naive
-    datetime."""
-    problems = waterfall.problems()
-    if problems:
-        raise ValueError("; ".join(problems))
-    order = waterfall.order_indexes
-    mode = waterfall.mode
-    as_of_ord = as_of.toordinal()
+    rows: `schedule_rows(...)` output (seq, due_on, principal_minor, interest_minor) in
+    schedule (= due-date) order; payments: (paid_at, amount_minor) with amount >= 0, paid_at a
+    date or an aware datetime; capped_penalty_rate: the annual penalty rate in percent AFTER
+    the legal cap (use `penalty.effective_penalty_rate(apr, creditor_rate,
+    cost.applicable_cap_percent(...))`). Raises ValueError on a negative payment or an invalid
+    waterfall, ClockError on a naive datetime."""
+    _checked_waterfall(waterfall)
     dated = sorted(
         ((_as_local_date(at, tz).toordinal(), amt, k) for k, (at, amt) in enumerate(payments)),
         key=lambda p: p[0],
     )
-    applied = [PaymentAllocation(0, 0, 0, 0, 0)] * len(dated)
-    n = len(rows)
-    due = [r[1].toordinal() for r in rows]
-    owed = [[0, 0, r[3], r[2]] for r in rows]  # fee, penalty, interest, principal
-    paid = [[0, 0, 0, 0] for _ in rows]
-    settled: list[int | None] = [None] * n
-    rate = daily_rate(capped_penalty_rate, day_basis) if capped_penalty_rate > 0 else Fraction(0)
-    rnum, rden = rate.numerator, rate.denominator
+    rnum, rden = penalty_fraction(capped_penalty_rate, day_basis)
     merged = merge_holds(holds) if rnum else ()
-    pen_num = [0] * n  # exact penalty numerators (over rden)
-    charged = [0] * n
-    through = list(due)  # penalty accrued through this ordinal
-
-    def accrue(day: int) -> None:
-        for i in range(n):
-            if due[i] >= day:
-                break  # rows are in due-date order
-            prin = owed[i][3]
-            start = through[i]
-            if prin and day > start:
-                lo = start + 1
-                days = day - lo + 1
-                for a, b in merged:
-                    s, e = max(a, lo), min(b, day)
-                    if s <= e:
-                        days -= e - s + 1
-                if days:
-                    pen_num[i] += prin * days * rnum
-                    new = (2 * pen_num[i] + rden) // (2 * rden)
-                    owed[i][1] += new - charged[i]
-                    charged[i] = new
-            through[i] = day
-
-    unapplied = 0
-    total_in = 0
-    for day, amount, k in dated:
-        if day > as_of_ord:
-            break
-        parts = [0, 0, 0, 0]
-        if amount < 0:
-            raise ValueError("a payment amount cannot be negative")
-        total_in += amount
-        if rnum:
-            accrue(day)
-        idx_due = [i for i in range(n) if due[i] <= day and settled[i] is None and any(owed[i])]
-        allocs, left = allocate_minor(amount, [owed[i] for i in idx_due], order, mode)
-        for pos, c, a in allocs:
-            paid[idx_due[pos]][c] += a
-            parts[c] += a
-        if left:
-            idx_future = [i for i in range(n) if due[i] > day and any(owed[i])]
-            allocs, left = allocate_minor(
-                left, [owed[i] for i in idx_future], order, WaterfallMode.PER_INSTALLMENT
-            )
-            for pos, c, a in allocs:
-                paid[idx_future[pos]][c] += a
-                parts[c] += a
-        unapplied += left
-        applied[k] = PaymentAllocation(parts[0], parts[1], parts[2], parts[3], left)
-        for i in range(n):
-            if settled[i] is None and not any(owed[i]) and any(paid[i]):
-                settled[i] = day
-    if rnum:
-        accrue(as_of_ord)
-    outstanding = overdue = out_principal = 0
-    since: int | None = None
-    for i in range(n):
-        rest = sum(owed[i])
-        outstanding += rest
-        out_principal += owed[i][3]
-        if due[i] < as_of_ord and rest:
-            overdue += rest
-            if since is None:
-                since = due[i]
+    as_of_ord = as_of.toordinal()
+    core = replay_ordinals(
+        [r[1].toordinal() for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [p[0] for p in dated],
+        [p[1] for p in dated],
+        as_of_ord,
+        rate_num=rnum,
+        rate_den=rden,
+        holds=merged,
+        waterfall=waterfall,
+    )
+    applied = [PaymentAllocation(0, 0, 0, 0, 0)] * len(dated)
+    for (_day, _amt, k), a in zip(dated, core.allocations, strict=True):
+        applied[k] = PaymentAllocation(*a)
+    fromordinal = date.fromordinal
     return RowsReplay(
-        outstanding_minor=outstanding,
-        paid_minor=total_in - unapplied,
-        overdue_since=None if since is None else date.fromordinal(since),
-        paid_by_installment=tuple(ComponentAmounts(*p) for p in paid),
-        overdue_minor=overdue,
-        unapplied_minor=unapplied,
-        penalty_charged_minor=sum(charged),
-        outstanding_principal_minor=out_principal,
-        owed_by_installment=tuple(ComponentAmounts(*o) for o in owed),
-        settled_on=tuple(None if s is None else date.fromordinal(s) for s in settled),
+        outstanding_minor=core.outstanding,
+        paid_minor=core.total_in - core.unapplied,
+        overdue_since=fromordinal(core.overdue_since) if core.overdue_since else None,
+        paid_by_installment=tuple(ComponentAmounts(*p) for p in core.paid),
+        overdue_minor=core.overdue,
+        unapplied_minor=core.unapplied,
+        penalty_charged_minor=sum(core.charged),
+        outstanding_principal_minor=core.outstanding_principal,
+        owed_by_installment=tuple(ComponentAmounts(*o) for o in core.owed),
+        settled_on=tuple(fromordinal(s) if s else None for s in core.settled),
         payment_allocations=tuple(applied),
     )
 

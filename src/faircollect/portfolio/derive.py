@@ -1,243 +1,557 @@
-"""Schedules and derived loan state for many new loans at once, in worker processes for big
-imports (it is pure CPU work: domain.schedule.schedule_rows + domain.delinquency.replay_rows
-per loan, nothing else).
+"""Ready-to-insert rows for the bulk importer, built in worker processes for big imports.
 
-Inputs and outputs are plain arrays so that a chunk crosses a process boundary cheaply; the
-same `derive_chunk` runs in-process for small imports, so there is one code path.
+The importer's writer (the process holding the database transaction) should do nothing but
+insert. Everything else per row happens here, in batches that cross the process boundary as
+compact columns (numpy arrays, lists with shared strings) and come back as lists of tuples in
+the column order of the store's `RowSink`s:
+
+- `build_loans`: for a batch of new loans, the schedule (domain.schedule.schedule_rows), the
+  state as of today (domain.delinquency.replay_ordinals: outstanding, paid, overdue_since,
+  paid amounts per installment, each payment's waterfall allocation) and the rows of loans,
+  installments and payments;
+- `build_borrowers`: encrypted PII and blind indexes (vault), the borrowers' rows and their
+  own phone/e-mail as debtor contact points (the blind index of a borrower's phone is the
+  contact point's: computed once);
+- `build_contacts`: contact-event rows.
+
+The same functions run in-process for small imports (`Pipeline` without a pool), so there is
+one code path. Values are in the store's storage form (see `LOAN_COLUMNS` & co and
+store.repositories.imports): dates as ``YYYY-MM-DD``, instants as ``YYYY-MM-DD
+HH:MM:SS.ffffff`` UTC plus `instant_suffix` (``""`` on SQLite, ``"+00"`` on PostgreSQL),
+JSON as text, decimals as exact text.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+import pickle
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import pyarrow as pa
 
-from faircollect.domain.delinquency import replay_rows
+from faircollect.domain.cost import applicable_cap_percent
+from faircollect.domain.delinquency import penalty_fraction, replay_ordinals
+from faircollect.domain.loan import add_months
+from faircollect.domain.penalty import effective_penalty_rate
 from faircollect.domain.schedule import schedule_rows
 from faircollect.domain.waterfall import WaterfallConfig
+from faircollect.store import pii
+from faircollect.vault import Vault
+
+from .schema import PLACE_BY_KIND
 
 __all__ = [
-    "Chunk",
-    "Derived",
-    "Task",
-    "derive_all",
-    "derive_chunk",
+    "BORROWER_COLUMNS",
+    "CONTACT_COLUMNS",
+    "INSTALLMENT_COLUMNS",
+    "LOAN_COLUMNS",
+    "PAYMENT_COLUMNS",
+    "POINT_COLUMNS",
+    "BorrowerBatch",
+    "BorrowerRows",
+    "ContactBatch",
+    "LoanBatch",
+    "LoanRows",
+    "Pipeline",
+    "PolicySpec",
+    "build_borrowers",
+    "build_contacts",
+    "build_loans",
+    "encrypt_points",
+    "instant_texts",
     "make_pool",
-    "split",
-    "submit",
-    "warm_up",
+    "vault_for",
 ]
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 PARALLEL_FROM = 100_000  # loans; below this a pool costs more than it saves
-CHUNK_LOANS = 25_000
+
+LOAN_COLUMNS = (
+    "id",
+    "ref",
+    "creditor_id",
+    "borrower_id",
+    "product",
+    "currency",
+    "principal_minor",
+    "apr",
+    "originated_on",
+    "term_months",
+    "repayment",
+    "first_due_on",
+    "fee_minor",
+    "status",
+    "outstanding_minor",
+    "overdue_since",
+    "paid_minor",
+)
+INSTALLMENT_COLUMNS = (
+    "loan_id",
+    "seq",
+    "due_on",
+    "principal_minor",
+    "interest_minor",
+    "paid_principal_minor",
+    "paid_interest_minor",
+    "paid_fee_minor",
+    "paid_penalty_minor",
+    "settled_on",
+)
+PAYMENT_COLUMNS = (
+    "id",
+    "ref",
+    "loan_id",
+    "paid_at",
+    "amount_minor",
+    "currency",
+    "channel",
+    "allocation",
+)
+BORROWER_COLUMNS = (
+    "id",
+    "creditor_id",
+    "ref",
+    "name_enc",
+    "id_number_enc",
+    "phone_enc",
+    "email_enc",
+    "address_enc",
+    "id_number_bidx",
+    "phone_bidx",
+    "email_bidx",
+    "region",
+    "timezone",
+    "locale",
+)
+POINT_COLUMNS = (
+    "id",
+    "borrower_id",
+    "kind",
+    "party",
+    "place",
+    "source",
+    "value_enc",
+    "value_bidx",
+)
+CONTACT_COLUMNS = (
+    "id",
+    "ref",
+    "creditor_id",
+    "borrower_id",
+    "loan_id",
+    "debt_refs",
+    "at",
+    "channel",
+    "party",
+    "outcome",
+    "initiated_by",
+    "collector",
+)
 
 
-@dataclass(frozen=True)
-class Chunk:
-    """New loans [lo, hi) of the import and their payments (already in replay order)."""
+# ---------------------------------------------------------------------------------------
+# loans, installments, payments
+# ---------------------------------------------------------------------------------------
+class PolicySpec(NamedTuple):
+    """A creditor's settings that the derivation needs."""
 
-    principal: list[int]
+    penalty_rate_percent: Decimal  # before the legal cap
+    lender_kind: str
+    waterfall: WaterfallConfig
+
+
+class LoanBatch(NamedTuple):
+    """New loans (in import order) and their payments (grouped by loan, in replay order)."""
+
+    ids: np.ndarray
+    refs: list[str]
+    creditor_id: np.ndarray
+    borrower_id: np.ndarray
+    policy: np.ndarray  # index into `policies`
+    policies: tuple[PolicySpec, ...]
+    product: list[str]
+    currency: list[str]
+    principal: np.ndarray
     apr: list[Decimal]
-    term: list[int]
+    originated: np.ndarray  # datetime64[D]
+    term: np.ndarray
     repayment: list[str]
-    first_due: list[int]  # ordinals
-    day: list[int]  # anchor day of month
-    penalty: list[Decimal]  # capped annual penalty rate per loan
-    waterfall: list[int]  # index into `waterfalls`
-    waterfalls: list[WaterfallConfig]
-    pay_start: list[int]  # payments of loan k: pay_day[pay_start[k]:pay_end[k]]
-    pay_end: list[int]
-    pay_day: list[int]  # local date ordinals
-    pay_amount: list[int]
+    first_due: np.ndarray  # datetime64[D]; NaT: origination + 1 month
+    fee: np.ndarray
+    pay_start: np.ndarray  # payments of loan k: [pay_start[k], pay_end[k])
+    pay_end: np.ndarray
+    pay_ids: np.ndarray
+    pay_refs: list[str]
+    pay_at: np.ndarray  # datetime64[us], UTC
+    pay_day: np.ndarray  # local business date ordinals (Asia/Shanghai)
+    pay_amount: np.ndarray
+    pay_channel: list[str]
     as_of: int  # ordinal
+    instant_suffix: str
 
 
-@dataclass(frozen=True)
-class Derived:
-    outstanding: np.ndarray
-    paid: np.ndarray
-    overdue_since: np.ndarray  # datetime64[D], NaT = not overdue
-    inst_count: np.ndarray  # installments per loan
-    inst: dict[str, np.ndarray]  # seq, due_on, principal/interest, paid_*, settled_on
-    allocation: list[str]  # per payment (chunk order): JSON text
+class LoanRows(NamedTuple):
+    loans: list[tuple[Any, ...]]  # LOAN_COLUMNS
+    installments: list[tuple[Any, ...]]  # INSTALLMENT_COLUMNS
+    payments: list[tuple[Any, ...]]  # PAYMENT_COLUMNS
 
 
-def _days(ordinals: list[int]) -> np.ndarray:
-    """Ordinals (0 = none) -> datetime64[D] (NaT for none)."""
-    a = np.asarray(ordinals, dtype=np.int64)
-    out = (a - EPOCH_ORDINAL).astype("datetime64[D]")
-    out[a == 0] = np.datetime64("NaT")
-    return out
+def instant_texts(instants: np.ndarray, suffix: str = "") -> list[str]:
+    """datetime64 (UTC) -> "YYYY-MM-DD HH:MM:SS.ffffff" + suffix (the stored text)."""
+    if len(instants) == 0:
+        return []
+    texts: list[str] = pa.array(instants.astype("datetime64[us]")).cast(pa.string()).to_pylist()
+    return [t + suffix for t in texts] if suffix else texts
 
 
-def derive_chunk(c: Chunk) -> Derived:
-    n = len(c.principal)
-    as_of = date.fromordinal(c.as_of)
-    out_outstanding = [0] * n
-    out_paid = [0] * n
-    out_since = [0] * n
-    counts = [0] * n
-    seq: list[int] = []
-    due: list[int] = []
-    pr: list[int] = []
-    it: list[int] = []
-    pf: list[int] = []
-    pp: list[int] = []
-    pi: list[int] = []
-    ppr: list[int] = []
-    settled: list[int] = []
-    alloc: list[str] = []
-    days = c.pay_day
-    amounts = c.pay_amount
+def _ordinals(days: np.ndarray) -> list[int]:
+    """datetime64[D] -> date ordinals (NaT -> 0)."""
+    nat = np.isnat(days)
+    out = days.astype(np.int64) + EPOCH_ORDINAL
+    out[nat] = 0
+    return out.tolist()  # type: ignore[no-any-return]
+
+
+class _DateTexts(dict[int, str]):
+    """ordinal -> "YYYY-MM-DD" (0 -> None), one shared string per date."""
+
+    def __missing__(self, key: int) -> Any:
+        value = date.fromordinal(key).isoformat() if key else None
+        self[key] = value
+        return value
+
+
+_ALLOC = '{"fee": %d, "penalty": %d, "interest": %d, "principal": %d}'
+_ALLOC_UNAPPLIED = '{"fee": %d, "penalty": %d, "interest": %d, "principal": %d, "unapplied": %d}'
+
+
+def build_loans(b: LoanBatch) -> LoanRows:
+    n = len(b.refs)
+    text = _DateTexts()
     fromordinal = date.fromordinal
-    fmt = '{"fee": %d, "penalty": %d, "interest": %d, "principal": %d}'
-    fmt_un = '{"fee": %d, "penalty": %d, "interest": %d, "principal": %d, "unapplied": %d}'
+    orig = _ordinals(b.originated)
+    first_given = _ordinals(b.first_due)
+    ids = b.ids.tolist()
+    cred = b.creditor_id.tolist()
+    borr = b.borrower_id.tolist()
+    pol = b.policy.tolist()
+    principal = b.principal.tolist()
+    term = b.term.tolist()
+    fee = b.fee.tolist()
+    p_start, p_end = b.pay_start.tolist(), b.pay_end.tolist()
+    p_ids, p_day, p_amount = b.pay_ids.tolist(), b.pay_day.tolist(), b.pay_amount.tolist()
+    p_at = instant_texts(b.pay_at, b.instant_suffix)
+    p_refs, p_channel = b.pay_refs, b.pay_channel
+    as_of = b.as_of
+    rates: dict[tuple[int, Decimal, int], tuple[int, int]] = {}
+    apr_text: dict[Decimal, str] = {}
+    loans: list[tuple[Any, ...]] = []
+    insts: list[tuple[Any, ...]] = []
+    pays: list[tuple[Any, ...]] = []
+    add_inst, add_pay = insts.append, pays.append
     for k in range(n):
-        rows = schedule_rows(
-            c.principal[k],
-            c.apr[k],
-            c.term[k],
-            c.repayment[k],
-            fromordinal(c.first_due[k]),
-            day_of_month=c.day[k],
-        )
-        s, e = c.pay_start[k], c.pay_end[k]
-        pays = [(fromordinal(days[j]), amounts[j]) for j in range(s, e)]
-        r = replay_rows(
-            rows,
-            pays,
+        o = orig[k]
+        f = first_given[k]
+        if f:
+            first = fromordinal(f)
+            day = first.day
+        else:  # no first due date: origination + 1 month, anchored on its day
+            od = fromordinal(o)
+            first, day = add_months(od, 1, od.day), od.day
+            f = first.toordinal()
+        apr = b.apr[k]
+        rows = schedule_rows(principal[k], apr, term[k], b.repayment[k], first, day_of_month=day)
+        p = pol[k]
+        spec = b.policies[p]
+        key = (p, apr, o)
+        rate = rates.get(key)
+        if rate is None:
+            capped = Decimal(0)
+            if spec.penalty_rate_percent > 0:
+                cap = applicable_cap_percent(spec.lender_kind, fromordinal(o))
+                capped = effective_penalty_rate(apr, spec.penalty_rate_percent, cap)
+            rate = rates[key] = penalty_fraction(capped)
+        s, e = p_start[k], p_end[k]
+        due = [r[1].toordinal() for r in rows]
+        r = replay_ordinals(
+            due,
+            [x[2] for x in rows],
+            [x[3] for x in rows],
+            p_day[s:e],
+            p_amount[s:e],
             as_of,
-            capped_penalty_rate=c.penalty[k],
-            waterfall=c.waterfalls[c.waterfall[k]],
+            rate_num=rate[0],
+            rate_den=rate[1],
+            waterfall=spec.waterfall,
         )
-        out_outstanding[k] = r.outstanding_minor
-        out_paid[k] = r.paid_minor
-        out_since[k] = 0 if r.overdue_since is None else r.overdue_since.toordinal()
-        counts[k] = len(rows)
-        for (q, d, p, i), paid, st in zip(rows, r.paid_by_installment, r.settled_on, strict=True):
-            seq.append(q)
-            due.append(d.toordinal())
-            pr.append(p)
-            it.append(i)
-            pf.append(paid.fee)
-            pp.append(paid.penalty)
-            pi.append(paid.interest)
-            ppr.append(paid.principal)
-            settled.append(0 if st is None else st.toordinal())
-        for a in r.payment_allocations:
-            if a.unapplied:
-                alloc.append(fmt_un % (a.fee, a.penalty, a.interest, a.principal, a.unapplied))
-            else:
-                alloc.append(fmt % (a.fee, a.penalty, a.interest, a.principal))
-    i64 = np.int64
-    return Derived(
-        outstanding=np.asarray(out_outstanding, dtype=i64),
-        paid=np.asarray(out_paid, dtype=i64),
-        overdue_since=_days(out_since),
-        inst_count=np.asarray(counts, dtype=i64),
-        inst={
-            "seq": np.asarray(seq, dtype=i64),
-            "due_on": _days(due),
-            "principal_minor": np.asarray(pr, dtype=i64),
-            "interest_minor": np.asarray(it, dtype=i64),
-            "paid_fee_minor": np.asarray(pf, dtype=i64),
-            "paid_penalty_minor": np.asarray(pp, dtype=i64),
-            "paid_interest_minor": np.asarray(pi, dtype=i64),
-            "paid_principal_minor": np.asarray(ppr, dtype=i64),
-            "settled_on": _days(settled),
-        },
-        allocation=alloc,
+        lid = ids[k]
+        at = apr_text.get(apr)
+        if at is None:
+            at = apr_text[apr] = format(apr, "f")
+        cur = b.currency[k]
+        loans.append(
+            (
+                lid,
+                b.refs[k],
+                cred[k],
+                borr[k],
+                b.product[k],
+                cur,
+                principal[k],
+                at,
+                text[o],
+                term[k],
+                b.repayment[k],
+                text[f],
+                fee[k],
+                "active" if r.outstanding > 0 else "settled",
+                r.outstanding,
+                text[r.overdue_since],
+                r.total_in - r.unapplied,
+            )
+        )
+        for (seq, _d, pr, it), d, paid, st in zip(rows, due, r.paid, r.settled, strict=True):
+            add_inst((lid, seq, text[d], pr, it, paid[3], paid[2], paid[0], paid[1], text[st]))
+        for j, a in zip(range(s, e), r.allocations, strict=True):
+            add_pay(
+                (
+                    p_ids[j],
+                    p_refs[j],
+                    lid,
+                    p_at[j],
+                    p_amount[j],
+                    cur,
+                    p_channel[j],
+                    _ALLOC_UNAPPLIED % a if a[4] else _ALLOC % a[:4],
+                )
+            )
+    return LoanRows(loans, insts, pays)
+
+
+# ---------------------------------------------------------------------------------------
+# borrowers and contact points (PII)
+# ---------------------------------------------------------------------------------------
+class BorrowerBatch(NamedTuple):
+    ids: np.ndarray
+    creditor_id: np.ndarray
+    refs: list[str]
+    names: list[str]
+    id_numbers: list[str | None]
+    phones: list[str | None]  # E.164
+    emails: list[str | None]
+    addresses: list[str | None]
+    regions: list[str | None]
+    timezones: list[str | None]
+    locales: list[str]
+    point_ids: np.ndarray  # ids of the own contact points: per borrower phone, then e-mail
+
+
+class BorrowerRows(NamedTuple):
+    borrowers: list[tuple[Any, ...]]  # BORROWER_COLUMNS
+    points: list[tuple[Any, ...]]  # POINT_COLUMNS: each borrower's own phone and e-mail
+
+
+def vault_for(secret: Vault | tuple[str, ...]) -> Vault:
+    """The vault itself, or one built (once per process) from the master secrets (workers
+    get the secrets over a local pipe from their parent; they are never written anywhere)."""
+    if isinstance(secret, Vault):
+        return secret
+    v = _VAULTS.get(secret)
+    if v is None:
+        v = _VAULTS[secret] = Vault(secret)
+    return v
+
+
+_VAULTS: dict[tuple[str, ...], Vault] = {}
+
+
+def build_borrowers(secret: Vault | tuple[str, ...], b: BorrowerBatch) -> BorrowerRows:
+    v = vault_for(secret)
+    enc, bidx = v.encrypt_many, v.blind_index_many
+    phone_bidx = bidx(b.phones, kind="phone")
+    email_bidx = bidx(b.emails, kind="email")
+    columns = zip(
+        b.ids.tolist(),
+        b.creditor_id.tolist(),
+        b.refs,
+        enc(b.names, field=pii.BORROWER_NAME),
+        enc(b.id_numbers, field=pii.BORROWER_ID_NUMBER),
+        enc(b.phones, field=pii.BORROWER_PHONE),
+        enc(b.emails, field=pii.BORROWER_EMAIL),
+        enc(b.addresses, field=pii.BORROWER_ADDRESS),
+        bidx(b.id_numbers, kind="id_number"),
+        phone_bidx,
+        email_bidx,
+        [r or "" for r in b.regions],
+        b.timezones,
+        b.locales,
+        strict=True,
+    )
+    borrowers = list(columns)
+    # own points: the same values under the contact point's field (AAD)
+    owners: list[tuple[int, str, str]] = []  # (borrower id, kind, blind index)
+    values: list[str | None] = []
+    for row, phone, email in zip(borrowers, b.phones, b.emails, strict=True):
+        if phone:
+            owners.append((row[0], "phone", row[9]))
+            values.append(phone)
+        if email:
+            owners.append((row[0], "email", row[10]))
+            values.append(email)
+    sealed = enc(values, field=pii.CONTACT_POINT_VALUE)
+    point_ids = b.point_ids.tolist()
+    if len(point_ids) != len(owners):
+        raise ValueError("point ids do not match the borrowers' phones and e-mails")
+    points = [
+        (pid, bid, kind, "debtor", PLACE_BY_KIND.get(kind, "other"), "application", e, x)
+        for pid, (bid, kind, x), e in zip(point_ids, owners, sealed, strict=True)
+    ]
+    return BorrowerRows(borrowers, points)
+
+
+def encrypt_points(
+    secret: Vault | tuple[str, ...], items: list[tuple[str, str]]
+) -> tuple[list[str], list[str]]:
+    """(blind indexes, encrypted values) of contact point values given as (kind, value)."""
+    v = vault_for(secret)
+    by_kind: dict[str, list[int]] = {}
+    for i, (kind, _value) in enumerate(items):
+        by_kind.setdefault(kind, []).append(i)
+    bidx: list[str] = [""] * len(items)
+    for kind, idx in by_kind.items():
+        for i, x in zip(
+            idx, v.blind_index_many([items[i][1] for i in idx], kind=kind), strict=True
+        ):
+            bidx[i] = x or ""
+    enc = v.encrypt_many([value for _kind, value in items], field=pii.CONTACT_POINT_VALUE)
+    return bidx, [e or "" for e in enc]
+
+
+# ---------------------------------------------------------------------------------------
+# contact events
+# ---------------------------------------------------------------------------------------
+class ContactBatch(NamedTuple):
+    ids: np.ndarray
+    refs: list[str]
+    creditor_id: np.ndarray
+    borrower_id: np.ndarray
+    loan_id: np.ndarray
+    loan_refs: list[str]
+    at: np.ndarray  # datetime64[us], UTC
+    channel: list[str]
+    party: list[str]
+    outcome: list[str | None]
+    initiated_by: list[str]
+    collector: list[str | None]
+    instant_suffix: str
+
+
+def build_contacts(b: ContactBatch) -> list[tuple[Any, ...]]:
+    debts = {r: f'["{r}"]' for r in b.loan_refs}  # refs are [A-Za-z0-9_.:/-]: no escaping
+    return list(
+        zip(
+            b.ids.tolist(),
+            b.refs,
+            b.creditor_id.tolist(),
+            b.borrower_id.tolist(),
+            b.loan_id.tolist(),
+            [debts[r] for r in b.loan_refs],
+            instant_texts(b.at, b.instant_suffix),
+            b.channel,
+            b.party,
+            b.outcome,
+            b.initiated_by,
+            b.collector,
+            strict=True,
+        )
     )
 
 
-class Task:
-    """A result to come: a future from the pool, or a call made when the result is asked for
-    (in-process mode keeps the same order of work)."""
-
-    def __init__(self, future: Future[Any] | None = None, call: Any = None) -> None:
-        self._future = future
-        self._call = call
-
-    def result(self) -> Any:
-        if self._future is not None:
-            return self._future.result()
-        return self._call()
-
-    def cancel(self) -> None:
-        if self._future is not None:
-            self._future.cancel()
-
-
+# ---------------------------------------------------------------------------------------
+# the pool and the pipeline
+# ---------------------------------------------------------------------------------------
 def _ready() -> bool:
     return True
 
 
-def warm_up(pool: ProcessPoolExecutor) -> None:
-    """Start every worker now (they import the domain while the caller reads files)."""
-    for _ in range(pool._max_workers):
-        pool.submit(_ready)
-
-
-def submit(pool: ProcessPoolExecutor | None, fn: Any, *args: Any) -> Task:
-    if pool is None:
-        return Task(call=lambda: fn(*args))
-    return Task(future=pool.submit(fn, *args))
+def _run_pickled(job: bytes) -> bytes:
+    """Run a pickled (function, arguments) and return its pickled result. Jobs and results
+    cross the pipe as bytes so that the parent pickles and unpickles them in its main thread,
+    when it chooses: left to the pool's helper threads, (un)pickling large batches contends
+    for the GIL with the writer, whose every row releases and re-takes it."""
+    fn, args = pickle.loads(job)
+    return pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def make_pool(workers: int | None, loans: int) -> ProcessPoolExecutor | None:
     """A process pool for a big import (None: do everything in this process).
-    workers None = automatic (the CPU count, from PARALLEL_FROM loans on); 0 or 1 = none."""
+    workers None = automatic (the CPU count, at most 4, from PARALLEL_FROM loans on);
+    0 or 1 = none."""
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if loans >= PARALLEL_FROM else 0
     if workers <= 1:
         return None
     ctx: Any = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["faircollect.portfolio.derive", "faircollect.portfolio.crypto"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    ctx.set_forkserver_preload(["faircollect.portfolio.derive"])
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    for _ in range(workers):  # start every worker now: they boot while the files are read
+        pool.submit(_ready)
+    return pool
 
 
-def split(c: Chunk, size: int) -> Iterator[tuple[int, int, Chunk]]:
-    """(first loan, end loan, sub-chunk) pieces of `c`."""
-    n = len(c.principal)
-    for lo in range(0, n, size):
-        hi = min(n, lo + size)
-        p0, p1 = c.pay_start[lo], c.pay_end[hi - 1]
-        yield (
-            lo,
-            hi,
-            Chunk(
-                principal=c.principal[lo:hi],
-                apr=c.apr[lo:hi],
-                term=c.term[lo:hi],
-                repayment=c.repayment[lo:hi],
-                first_due=c.first_due[lo:hi],
-                day=c.day[lo:hi],
-                penalty=c.penalty[lo:hi],
-                waterfall=c.waterfall[lo:hi],
-                waterfalls=c.waterfalls,
-                pay_start=[s - p0 for s in c.pay_start[lo:hi]],
-                pay_end=[e - p0 for e in c.pay_end[lo:hi]],
-                pay_day=c.pay_day[p0:p1],
-                pay_amount=c.pay_amount[p0:p1],
-                as_of=c.as_of,
-            ),
-        )
+Job = tuple[str, Callable[..., Any], tuple[Any, ...]]
 
 
-def derive_all(
-    c: Chunk, pool: ProcessPoolExecutor | None, size: int | None = None
-) -> list[tuple[int, int, Task]]:
-    """Derivation of every loan of `c`, in pieces of `size` loans: [(lo, hi, task)]."""
-    if not c.principal:
-        return []
-    return [
-        (lo, hi, submit(pool, derive_chunk, part)) for lo, hi, part in split(c, size or CHUNK_LOANS)
-    ]
+class Pipeline:
+    """Runs jobs (tag, function, arguments) on the pool, at most `window` ahead of the
+    consumer, and yields (tag, result) in job order. The jobs are pulled lazily, so their
+    inputs are built while earlier results are consumed; without a pool each job runs when
+    its result is wanted."""
+
+    def __init__(
+        self, pool: ProcessPoolExecutor | None, jobs: Iterable[Job], window: int = 4
+    ) -> None:
+        self.pool = pool
+        self.jobs = iter(jobs)
+        self.window = window
+        self.waiting = 0.0  # seconds the consumer waited for a result
+        self.unpacking = 0.0  # seconds spent unpickling results
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        import time
+
+        if self.pool is None:
+            for tag, fn, args in self.jobs:
+                yield tag, fn(*args)
+            return
+        pending: deque[tuple[str, Future[Any]]] = deque()
+        try:
+            while True:
+                while len(pending) < self.window:
+                    job = next(self.jobs, None)
+                    if job is None:
+                        break
+                    tag, fn, args = job
+                    packed = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+                    pending.append((tag, self.pool.submit(_run_pickled, packed)))
+                if not pending:
+                    return
+                tag, future = pending.popleft()
+                t0 = time.perf_counter()
+                result = future.result()
+                t1 = time.perf_counter()
+                self.waiting += t1 - t0
+                value = pickle.loads(result)
+                self.unpacking += time.perf_counter() - t1
+                del result
+                yield tag, value
+        finally:
+            for _tag, future in pending:
+                future.cancel()

@@ -26,6 +26,7 @@ Creditor settings read here (all optional): ``waterfall`` ({"order": [...], "mod
 from __future__ import annotations
 
 import gc
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -37,11 +38,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from faircollect import audit, clock
 from faircollect.domain.cost import applicable_cap_percent
 from faircollect.domain.delinquency import replay_rows
-from faircollect.domain.loan import add_months
 from faircollect.domain.penalty import effective_penalty_rate
 from faircollect.domain.waterfall import DEFAULT_WATERFALL, WaterfallConfig, parse_waterfall
 from faircollect.store import pii
@@ -58,7 +60,7 @@ from faircollect.store.tables import (
 )
 from faircollect.vault import Vault
 
-from . import crypto, derive
+from . import derive
 from .issues import Issue
 from .schema import PLACE_BY_KIND
 from .validate import Plan, Validation, _local_dates, check_against, check_files
@@ -67,7 +69,13 @@ __all__ = ["ImportResult", "Progress", "import_portfolio"]
 
 ACTION = "portfolio.import"
 COMPONENTS = ("fee", "penalty", "interest", "principal")
-CRYPTO_CHUNK = 50_000
+# rows per job handed to the workers (a loan brings ~11 installments and ~5 payments)
+FIRST_CHUNK = 2_000  # the writer's first batch: small, so that it starts at once
+BORROWER_CHUNK = 20_000
+POINT_CHUNK = 50_000
+LOAN_CHUNK = 10_000
+CONTACT_CHUNK = 50_000
+WINDOW = 6  # jobs in flight ahead of the writer
 
 
 class Progress(Protocol):
@@ -90,7 +98,8 @@ class ImportResult:
     updated: dict[str, int] = field(default_factory=dict)
     batch_id: int | None = None
     digest: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
+    cpu: dict[str, float] = field(default_factory=dict)  # this thread's CPU seconds per stage
 
     @property
     def nothing_new(self) -> bool:
@@ -126,16 +135,21 @@ class _DbLookup:
 
 
 class _Timer:
+    """Wall seconds per stage (`timings`) and the CPU seconds of this thread in them
+    (`cpu`: far below the wall time means the writer was starved of a core)."""
+
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         try:
             yield
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t0
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.thread_time() - c0
 
 
 def import_portfolio(
@@ -166,8 +180,6 @@ def import_portfolio(
         gc.disable()
         # start the worker processes (if any) now: they boot while the files are read
         pool = derive.make_pool(workers, _estimated_loans(folder))
-        if pool is not None:
-            derive.warm_up(pool)
         return _import(
             db,
             folder,
@@ -268,6 +280,7 @@ def _import(
         batch_id,
         validation.digest,
         timer.timings,
+        timer.cpu,
     )
 
 
@@ -321,61 +334,367 @@ class _Loader:
         self.progress = progress
         self.timer = timer
         self.pool = pool
-        self.keys = keys
+        # what the workers encrypt with: the master secrets (a worker builds its own vault)
+        self.secret: Vault | tuple[str, ...] = keys if pool is not None and keys else vault
         self.inserted: dict[str, int] = {}
         self.updated: dict[str, int] = {}
         self.creditor_ids: dict[str, int] = {}
         self.policies: dict[int, _Policy] = {}
         self.borrower_ids: dict[tuple[str, str], int] = {}
-        self.loan_ids: dict[str, int] = {}
-        self.loan_borrower: dict[int, tuple[int, int]] = {}  # loan id -> (creditor, borrower)
+        self.suffix = repo.instant_suffix(conn)
 
     def col(self, file: str, column: str) -> Any:
         return self.v.tables[file].values[column]
+
+    def raw(self, file: str, column: str) -> pa.Array:
+        return self.v.raw[file].columns[column]
 
     def run(self) -> None:
         with self.timer("creditors"):
             self._creditors()
         with self.timer("prepare"):
+            self._reserve()
             payments = self._group_payments()
-            chunk = self._derive_input(payments)
-            people = self._assign_borrower_ids()
-        pool = self.pool
-        with self.timer("prepare"):
-            # encryption first (the main process needs it first), then the derivation
-            secret: Any = self.keys if pool is not None and self.keys else self.vault
-            b_tasks = [
-                (lo, derive.submit(pool, crypto.encrypt_borrowers, secret, part))
-                for lo, part in _pieces(people, CRYPTO_CHUNK)
-            ]
-            wanted = self._wanted_points()
-            p_tasks = [
-                derive.submit(pool, crypto.encrypt_points, secret, [(w[1], w[2]) for w in part])
-                for _lo, part in _pieces(wanted, CRYPTO_CHUNK)
-            ]
-            d_tasks = derive.derive_all(chunk, pool)
-        with self.timer("borrowers"):
-            self._insert_borrowers(b_tasks)
-        with self.timer("contact_points"):
-            self._insert_points(wanted, p_tasks)
-        self._reserve_loans_and_payments(payments)
-        for lo, hi, task in d_tasks:
-            with self.timer("derive_wait"):
-                d = task.result()
-            with self.timer("insert_loans"):
-                self._insert_loans(d, lo, hi)
-            with self.timer("insert_installments"):
-                self._insert_installments(d, lo, hi)
-            with self.timer("insert_payments"):
-                self._insert_payments(payments, d, lo, hi)
+            if self.plan.borrowers_changed:
+                self._update_borrowers(self.plan.borrowers_changed)
+        sinks = {
+            "borrowers": repo.RowSink(
+                self.conn,
+                Borrower.__table__,
+                derive.BORROWER_COLUMNS,
+                {"created_at": self.now, "updated_at": self.now},
+            ),
+            "contact_points": repo.RowSink(
+                self.conn,
+                ContactPoint.__table__,
+                derive.POINT_COLUMNS,
+                {"created_at": self.now, "updated_at": self.now},
+            ),
+            "loans": repo.RowSink(
+                self.conn,
+                Loan.__table__,
+                derive.LOAN_COLUMNS,
+                {"created_at": self.now, "updated_at": self.now},
+            ),
+            "installments": repo.RowSink(
+                self.conn, Installment.__table__, derive.INSTALLMENT_COLUMNS
+            ),
+            "payments": repo.RowSink(
+                self.conn, Payment.__table__, derive.PAYMENT_COLUMNS, {"created_at": self.now}
+            ),
+            "contact_events": repo.RowSink(
+                self.conn,
+                ContactEvent.__table__,
+                derive.CONTACT_COLUMNS,
+                {"status": "completed", "created_at": self.now},
+            ),
+        }
+        self.sinks = sinks
+        advance = {
+            "borrowers": self.progress.stage("borrowers", len(self.plan.borrowers_new)),
+            "points": self.progress.stage("contact points", len(self.plan.points_new)),
+            "loans": self.progress.stage("loans", len(self.plan.loans_new)),
+            "contacts": self.progress.stage("contacts", len(self.plan.contacts_new)),
+        }
+        jobs = self._jobs(payments)
+        pipeline = derive.Pipeline(self.pool, jobs, window=WINDOW)
+        timer = self.timer
+        for tag, result in pipeline:
+            if tag == "borrowers":
+                with timer("insert_borrowers"):
+                    sinks["borrowers"].write(result.borrowers)
+                    sinks["contact_points"].write(result.points)
+                    self._remember_points(result.points)
+                advance["borrowers"](len(result.borrowers))
+            elif tag == "points":
+                with timer("insert_contact_points"):
+                    n = self._insert_points(*result)
+                advance["points"](n)
+            elif tag == "loans":
+                with timer("insert_loans"):
+                    sinks["loans"].write(result.loans)
+                with timer("insert_installments"):
+                    sinks["installments"].write(result.installments)
+                with timer("insert_payments"):
+                    sinks["payments"].write(result.payments)
+                advance["loans"](len(result.loans))
+            else:
+                with timer("insert_contacts"):
+                    sinks["contact_events"].write(result)
+                advance["contacts"](len(result))
+        timer.timings["wait_for_workers"] = pipeline.waiting
+        timer.timings["unpickle_results"] = pipeline.unpacking
         if payments.stored:
-            with self.timer("rederive_stored_loans"):
+            with timer("rederive_stored_loans"):
                 self._insert_stored_payments(payments)
                 self._rederive_stored(payments.stored)
+        self.inserted["borrowers"] = len(self.plan.borrowers_new)
+        self.inserted["contact_points"] = sinks["contact_points"].rows
+        self.inserted["installments"] = sinks["installments"].rows
         self.inserted["loans"] = len(self.plan.loans_new)
         self.inserted["payments"] = len(payments.rows)
-        with self.timer("contacts"):
-            self._contacts()
+        self.inserted["contact_events"] = len(self.plan.contacts_new)
+
+    # -- ids and grouping ----------------------------------------------------------------------
+    def _reserve(self) -> None:
+        plan = self.plan
+        fb, fl = "borrowers.csv", "loans.csv"
+        for key, e in plan.borrowers_existing.items():
+            self.borrower_ids[key] = e.id
+        b_rows = plan.borrowers_new.tolist()
+        self.borrower_new_ids = repo.reserve_ids(self.conn, Borrower.__table__, len(b_rows))
+        creds, refs = self.col(fb, "creditor"), self.col(fb, "borrower_ref")
+        for i, bid in zip(b_rows, self.borrower_new_ids.tolist(), strict=True):
+            self.borrower_ids[(creds[i], refs[i])] = bid
+        phones, emails = self.col(fb, "phone"), self.col(fb, "email")
+        own = [(1 if phones[i] else 0) + (1 if emails[i] else 0) for i in b_rows]
+        self.own_point_offsets = np.concatenate([[0], np.cumsum(own, dtype=np.int64)])
+        self.own_point_ids = repo.reserve_ids(
+            self.conn, ContactPoint.__table__, int(self.own_point_offsets[-1])
+        )
+        l_rows = plan.loans_new.tolist()
+        self.new_loan_ids = repo.reserve_ids(self.conn, Loan.__table__, len(l_rows))
+        l_creds, l_brefs = self.col(fl, "creditor"), self.col(fl, "borrower_ref")
+        self.loan_creditor = np.array(
+            [self.creditor_ids[l_creds[i]] for i in l_rows], dtype=np.int64
+        )
+        self.loan_borrower = np.array(
+            [self.borrower_ids[(l_creds[i], l_brefs[i])] for i in l_rows], dtype=np.int64
+        )
+        codes = sorted(self.creditor_ids)
+        self.policy_specs = tuple(
+            derive.PolicySpec(p.penalty, p.lender_kind, p.waterfall)
+            for p in (self.policies[self.creditor_ids[c]] for c in codes)
+        )
+        policy_of = {c: k for k, c in enumerate(codes)}
+        self.loan_policy = np.array([policy_of[l_creds[i]] for i in l_rows], dtype=np.int64)
+        self.payment_ids = repo.reserve_ids(self.conn, Payment.__table__, len(plan.payments_new))
+        self.contact_ids = repo.reserve_ids(
+            self.conn, ContactEvent.__table__, len(plan.contacts_new)
+        )
+
+    def _new_loan_positions(self, file: str, rows: np.ndarray) -> np.ndarray:
+        """For rows of `file`: the position of their loan_ref among the new loans (-1: a
+        stored loan)."""
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.int64)
+        refs = self.raw(file, "loan_ref").take(pa.array(rows))
+        new_refs = self.raw("loans.csv", "loan_ref").take(pa.array(self.plan.loans_new))
+        pos = pc.index_in(refs, value_set=new_refs)
+        return np.asarray(pc.fill_null(pos, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    def _group_payments(self) -> _Payments:
+        """New payments in replay order: grouped by new loan (position in plan.loans_new),
+        then by local business date, time and file order; payments on stored loans set
+        aside."""
+        fp = "payments.csv"
+        rows = self.plan.payments_new
+        group = self._new_loan_positions(fp, rows)
+        stored: dict[str, list[int]] = {}
+        p_loan = self.col(fp, "loan_ref")
+        for n in np.flatnonzero(group < 0).tolist():
+            stored.setdefault(p_loan[int(rows[n])], []).append(n)
+        if len(rows):
+            paid_at = self.col(fp, "paid_at")[rows]
+            day = _local_dates(paid_at, clock.SHANGHAI).astype(np.int64) + derive.EPOCH_ORDINAL
+        else:
+            paid_at = np.zeros(0, "datetime64[us]")
+            day = np.zeros(0, np.int64)
+        order = np.lexsort((np.arange(len(rows)), paid_at, day, group))
+        order = order[group[order] >= 0]
+        nl = len(self.plan.loans_new)
+        g = group[order]
+        starts = np.searchsorted(g, np.arange(nl), side="left")
+        ends = np.searchsorted(g, np.arange(nl), side="right")
+        return _Payments(rows, order, starts, ends, stored, day)
+
+    # -- the jobs, in the order the writer needs their rows ---------------------------------------
+    def _jobs(self, payments: _Payments) -> Iterator[derive.Job]:
+        return itertools.chain(
+            self._borrower_jobs(),
+            self._point_jobs(),
+            self._loan_jobs(payments),
+            self._contact_jobs(),
+        )
+
+    def _borrower_jobs(self) -> Iterator[derive.Job]:
+        f = "borrowers.csv"
+        rows = self.plan.borrowers_new.tolist()
+        names = ("borrower_ref", "name", "id_number", "phone", "email", "address")
+        names += ("region", "timezone", "locale", "creditor")
+        cols = {c: self.col(f, c) for c in names}
+        ids, offsets = self.borrower_new_ids, self.own_point_offsets
+        for lo, hi in _bounds(len(rows), BORROWER_CHUNK, first=FIRST_CHUNK):
+            with self.timer("prepare_jobs"):
+                part = rows[lo:hi]
+                pick = _picker(part)
+                batch = derive.BorrowerBatch(
+                    ids=ids[lo:hi],
+                    creditor_id=np.array(
+                        [self.creditor_ids[c] for c in pick(cols["creditor"])], dtype=np.int64
+                    ),
+                    refs=pick(cols["borrower_ref"]),
+                    names=pick(cols["name"]),
+                    id_numbers=pick(cols["id_number"]),
+                    phones=pick(cols["phone"]),
+                    emails=pick(cols["email"]),
+                    addresses=pick(cols["address"]),
+                    regions=pick(cols["region"]),
+                    timezones=pick(cols["timezone"]),
+                    locales=pick(cols["locale"]),
+                    point_ids=self.own_point_ids[offsets[lo] : offsets[hi]],
+                )
+            yield "borrowers", derive.build_borrowers, (self.secret, batch)
+
+    def _wanted_points(self) -> list[tuple[int, str, str, str, str]]:
+        """(borrower id, kind, value, party, source) of the contact points to add besides the
+        new borrowers' own phone and e-mail: changed borrowers' new ones, contact_points.csv."""
+        wanted: list[tuple[int, str, str, str, str]] = []
+        for bid, ch in self.plan.borrowers_changed.items():
+            for kind in ("phone", "email"):
+                if ch.get(kind):
+                    wanted.append((bid, kind, ch[kind], "debtor", "application"))
+        q = "contact_points.csv"
+        kinds, values = self.col(q, "kind"), self.col(q, "value")
+        parties, sources = self.col(q, "party"), self.col(q, "source")
+        for i, key in self.plan.points_new:
+            wanted.append((self.borrower_ids[key], kinds[i], values[i], parties[i], sources[i]))
+        return wanted
+
+    def _point_jobs(self) -> Iterator[derive.Job]:
+        with self.timer("prepare_jobs"):
+            wanted = self._wanted_points()
+            # the new borrowers' own points (party debtor) can only collide with these
+            self.debtor_owners = {w[0] for w in wanted if w[3] == "debtor"}
+            self.seen = set(self.plan.points_existing)
+        for lo, hi in _bounds(len(wanted), POINT_CHUNK):
+            part = wanted[lo:hi]
+            items = [(w[1], w[2]) for w in part]
+            yield "points", _with_items, (derive.encrypt_points, self.secret, items, part)
+
+    def _remember_points(self, points: list[tuple[Any, ...]]) -> None:
+        owners = getattr(self, "debtor_owners", None)
+        if owners:
+            for p in points:
+                if p[1] in owners:
+                    self.seen.add((p[1], p[2], p[7], p[3]))
+
+    def _insert_points(
+        self, bidx: list[str], enc: list[str], part: list[tuple[int, str, str, str, str]]
+    ) -> int:
+        seen = self.seen
+        keep: list[tuple[Any, ...]] = []
+        for (bid, kind, _value, party, source), b, e in zip(part, bidx, enc, strict=True):
+            key = (bid, kind, b, party)
+            if key in seen:
+                continue
+            seen.add(key)
+            keep.append((0, bid, kind, party, PLACE_BY_KIND.get(kind, "other"), source, e, b))
+        ids = repo.reserve_ids(self.conn, ContactPoint.__table__, len(keep)).tolist()
+        rows = [(pid, *r[1:]) for pid, r in zip(ids, keep, strict=True)]
+        self.sinks["contact_points"].write(rows)
+        return len(part)
+
+    def _loan_jobs(self, payments: _Payments) -> Iterator[derive.Job]:
+        fl, fp = "loans.csv", "payments.csv"
+        rows = self.plan.loans_new
+        text_cols = ("loan_ref", "product", "currency", "apr", "repayment")
+        lc = {c: self.col(fl, c) for c in text_cols}
+        num = {
+            c: self.col(fl, c)
+            for c in ("principal", "originated_on", "term_months", "fee", "first_due_on")
+        }
+        p_refs, p_channel = self.col(fp, "payment_ref"), self.col(fp, "channel")
+        p_at = self.col(fp, "paid_at")
+        amounts = self.plan.payment_amounts
+        as_of = self.today.toordinal()
+        for lo, hi in _bounds(len(rows), LOAN_CHUNK, first=FIRST_CHUNK):
+            with self.timer("prepare_jobs"):
+                sel = rows[lo:hi]
+                pick = _picker(sel.tolist())
+                s0, s1 = int(payments.starts[lo]), int(payments.ends[hi - 1])
+                pos = payments.order[s0:s1]
+                prow = payments.rows[pos]
+                ppick = _picker(prow.tolist())
+                batch = derive.LoanBatch(
+                    ids=self.new_loan_ids[lo:hi],
+                    refs=pick(lc["loan_ref"]),
+                    creditor_id=self.loan_creditor[lo:hi],
+                    borrower_id=self.loan_borrower[lo:hi],
+                    policy=self.loan_policy[lo:hi],
+                    policies=self.policy_specs,
+                    product=pick(lc["product"]),
+                    currency=pick(lc["currency"]),
+                    principal=num["principal"][sel],
+                    apr=pick(lc["apr"]),
+                    originated=num["originated_on"][sel],
+                    term=num["term_months"][sel],
+                    repayment=pick(lc["repayment"]),
+                    first_due=num["first_due_on"][sel],
+                    fee=num["fee"][sel],
+                    pay_start=payments.starts[lo:hi] - s0,
+                    pay_end=payments.ends[lo:hi] - s0,
+                    pay_ids=self.payment_ids[pos],
+                    pay_refs=ppick(p_refs),
+                    pay_at=p_at[prow],
+                    pay_day=payments.day[pos],
+                    pay_amount=amounts[prow],
+                    pay_channel=[c or "" for c in ppick(p_channel)],
+                    as_of=as_of,
+                    instant_suffix=self.suffix,
+                )
+            yield "loans", derive.build_loans, (batch,)
+
+    def _contact_jobs(self) -> Iterator[derive.Job]:
+        fc = "contacts.csv"
+        rows = self.plan.contacts_new
+        if len(rows) == 0:
+            return
+        with self.timer("prepare_jobs"):
+            pos = self._new_loan_positions(fc, rows)
+            new = pos >= 0
+            safe = np.where(new, pos, 0)
+            loan_id = np.where(new, self.new_loan_ids[safe] if len(safe) else 0, 0)
+            cred = np.where(new, self.loan_creditor[safe] if len(safe) else 0, 0)
+            borr = np.where(new, self.loan_borrower[safe] if len(safe) else 0, 0)
+            refs_of = self.col(fc, "loan_ref")
+            existing = self.plan.loans_existing
+            for n in np.flatnonzero(~new).tolist():
+                e = existing[refs_of[int(rows[n])]]
+                loan_id[n], cred[n], borr[n] = e.id, e.creditor_id, e.borrower_id
+            cols = {
+                c: self.col(fc, c)
+                for c in (
+                    "contact_ref",
+                    "loan_ref",
+                    "channel",
+                    "party",
+                    "outcome",
+                    "initiated_by",
+                    "collector",
+                )
+            }
+            at = self.col(fc, "at")
+        for lo, hi in _bounds(len(rows), CONTACT_CHUNK):
+            with self.timer("prepare_jobs"):
+                sel = rows[lo:hi]
+                pick = _picker(sel.tolist())
+                batch = derive.ContactBatch(
+                    ids=self.contact_ids[lo:hi],
+                    refs=pick(cols["contact_ref"]),
+                    creditor_id=cred[lo:hi],
+                    borrower_id=borr[lo:hi],
+                    loan_id=loan_id[lo:hi],
+                    loan_refs=pick(cols["loan_ref"]),
+                    at=at[sel],
+                    channel=pick(cols["channel"]),
+                    party=pick(cols["party"]),
+                    outcome=pick(cols["outcome"]),
+                    initiated_by=pick(cols["initiated_by"]),
+                    collector=pick(cols["collector"]),
+                    instant_suffix=self.suffix,
+                )
+            yield "contacts", derive.build_contacts, (batch,)
 
     # -- creditors -------------------------------------------------------------------------
     def _creditors(self) -> None:
@@ -389,60 +708,7 @@ class _Loader:
             self.policies[c.id] = _Policy(c.settings or {})
         self.inserted["creditors"] = len(self.plan.creditors_new)
 
-    # -- borrowers ---------------------------------------------------------------------------
-    def _assign_borrower_ids(self) -> list[crypto.Person]:
-        f = "borrowers.csv"
-        for key, e in self.plan.borrowers_existing.items():
-            self.borrower_ids[key] = e.id
-        rows = self.plan.borrowers_new.tolist()
-        self.borrower_new_ids = repo.reserve_ids(self.conn, Borrower.__table__, len(rows))
-        pick = _picker(rows)
-        keys = zip(pick(self.col(f, "creditor")), pick(self.col(f, "borrower_ref")), strict=True)
-        for n, key in enumerate(keys):
-            self.borrower_ids[key] = int(self.borrower_new_ids[n])
-        return list(
-            zip(
-                pick(self.col(f, "name")),
-                pick(self.col(f, "id_number")),
-                pick(self.col(f, "phone")),
-                pick(self.col(f, "email")),
-                pick(self.col(f, "address")),
-                strict=True,
-            )
-        )
-
-    def _insert_borrowers(self, tasks: list[tuple[int, derive.Task]]) -> None:
-        f = "borrowers.csv"
-        rows = self.plan.borrowers_new
-        advance = self.progress.stage("borrowers", len(rows))
-        pick = _picker(rows.tolist())
-        creds, refs = pick(self.col(f, "creditor")), pick(self.col(f, "borrower_ref"))
-        regions, zones = pick(self.col(f, "region")), pick(self.col(f, "timezone"))
-        locales = pick(self.col(f, "locale"))
-        ids = self.borrower_new_ids
-        for lo, task in tasks:
-            enc = task.result()
-            hi = lo + len(enc["name_enc"])
-            repo.bulk_insert(
-                self.conn,
-                Borrower.__table__,
-                {
-                    "id": ids[lo:hi],
-                    "creditor_id": [self.creditor_ids[c] for c in creds[lo:hi]],
-                    "ref": refs[lo:hi],
-                    **enc,
-                    "region": [r or "" for r in regions[lo:hi]],
-                    "timezone": zones[lo:hi],
-                    "locale": locales[lo:hi],
-                    "created_at": repo.Const(self.now),
-                    "updated_at": repo.Const(self.now),
-                },
-            )
-            advance(hi - lo)
-        self.inserted["borrowers"] = len(rows)
-        if self.plan.borrowers_changed:
-            self._update_borrowers(self.plan.borrowers_changed)
-
+    # -- borrowers whose contact data changed ---------------------------------------------------
     def _update_borrowers(self, changed: dict[int, dict[str, Any]]) -> None:
         enc_fields = {
             "phone": pii.BORROWER_PHONE,
@@ -463,236 +729,30 @@ class _Loader:
             repo.bulk_update(self.conn, Borrower.__table__, ["id"], cols)
         self.updated["borrowers"] = len(changed)
 
-    # -- contact points ------------------------------------------------------------------------
-    def _wanted_points(self) -> list[tuple[int, str, str, str, str]]:
-        """(borrower id, kind, value, party, source) of every contact point to add."""
-        f = "borrowers.csv"
-        phones, emails = self.col(f, "phone"), self.col(f, "email")
-        refs, creds = self.col(f, "borrower_ref"), self.col(f, "creditor")
-        wanted: list[tuple[int, str, str, str, str]] = []
-        for i in self.plan.borrowers_new.tolist():
-            bid = self.borrower_ids[(creds[i], refs[i])]
-            if phones[i]:
-                wanted.append((bid, "phone", phones[i], "debtor", "application"))
-            if emails[i]:
-                wanted.append((bid, "email", emails[i], "debtor", "application"))
-        for bid, ch in self.plan.borrowers_changed.items():
-            for kind in ("phone", "email"):
-                if ch.get(kind):
-                    wanted.append((bid, kind, ch[kind], "debtor", "application"))
-        q = "contact_points.csv"
-        kinds, values = self.col(q, "kind"), self.col(q, "value")
-        parties, sources = self.col(q, "party"), self.col(q, "source")
-        for i, key in self.plan.points_new:
-            wanted.append((self.borrower_ids[key], kinds[i], values[i], parties[i], sources[i]))
-        return wanted
-
-    def _insert_points(
-        self, wanted: list[tuple[int, str, str, str, str]], tasks: list[derive.Task]
-    ) -> None:
-        advance = self.progress.stage("contact points", len(wanted))
-        seen = set(self.plan.points_existing)
-        names = ("borrower_id", "kind", "party", "place", "source", "value_enc", "value_bidx")
-        cols: dict[str, list[Any]] = {k: [] for k in names}
-        lo = 0
-        for task in tasks:
-            bidx, enc = task.result()
-            for (bid, kind, _value, party, source), b, e in zip(
-                wanted[lo : lo + len(bidx)], bidx, enc, strict=True
-            ):
-                key = (bid, kind, b, party)
-                if key in seen:
-                    continue
-                seen.add(key)
-                cols["borrower_id"].append(bid)
-                cols["kind"].append(kind)
-                cols["party"].append(party)
-                cols["place"].append(PLACE_BY_KIND.get(kind, "other"))
-                cols["source"].append(source)
-                cols["value_enc"].append(e)
-                cols["value_bidx"].append(b)
-            lo += len(bidx)
-            advance(len(bidx))
-        m = len(cols["kind"])
-        ids = repo.reserve_ids(self.conn, ContactPoint.__table__, m)
-        repo.bulk_insert(
-            self.conn,
-            ContactPoint.__table__,
-            {
-                "id": ids,
-                **cols,
-                "created_at": repo.Const(self.now),
-                "updated_at": repo.Const(self.now),
-            },
-        )
-        self.inserted["contact_points"] = m
-
-    # -- loans, installments, payments ---------------------------------------------------------
-    def _group_payments(self) -> _Payments:
-        """New payments in replay order: grouped by new loan (position in plan.loans_new),
-        then by time, then by file order; payments on stored loans set aside."""
-        fl, fp = "loans.csv", "payments.csv"
-        l_ref = self.col(fl, "loan_ref")
-        new_pos = {l_ref[i]: n for n, i in enumerate(self.plan.loans_new.tolist())}
-        rows = self.plan.payments_new
-        p_loan = self.col(fp, "loan_ref")
-        group = np.fromiter(
-            (new_pos.get(p_loan[i], -1) for i in rows.tolist()), np.int64, len(rows)
-        )
-        stored: dict[str, list[int]] = {}
-        for n in np.flatnonzero(group < 0).tolist():
-            stored.setdefault(p_loan[int(rows[n])], []).append(n)
-        paid_at = self.col(fp, "paid_at")[rows] if len(rows) else np.zeros(0, "datetime64[us]")
-        order = np.lexsort((np.arange(len(rows)), paid_at, group))
-        order = order[group[order] >= 0]
-        nl = len(self.plan.loans_new)
-        g = group[order]
-        starts = np.searchsorted(g, np.arange(nl), side="left")
-        ends = np.searchsorted(g, np.arange(nl), side="right")
-        return _Payments(rows, order, starts, ends, stored)
-
-    def _derive_input(self, payments: _Payments) -> derive.Chunk:
-        fl = "loans.csv"
-        rows = self.plan.loans_new
-        pick = _picker(rows.tolist())
-        orig = self.col(fl, "originated_on")[rows]
-        first = self.col(fl, "first_due_on")[rows]
-        first_list, day_list = [], []
-        for o, f in zip(orig.tolist(), first.tolist(), strict=True):
-            if f is None:  # no first due date: origination + 1 month, anchored on its day
-                f, day = add_months(o, 1, o.day), o.day
-            else:
-                day = f.day
-            first_list.append(f)
-            day_list.append(day)
-        self.first_due = first_list
-        aprs = pick(self.col(fl, "apr"))
-        waterfalls: list[WaterfallConfig] = []
-        wf_index: dict[WaterfallConfig, int] = {}
-        penalty, wf = [], []
-        for code, apr, o in zip(pick(self.col(fl, "creditor")), aprs, orig.tolist(), strict=True):
-            pol = self.policies[self.creditor_ids[code]]
-            penalty.append(pol.rate(apr, o))
-            idx = wf_index.get(pol.waterfall)
-            if idx is None:
-                idx = wf_index[pol.waterfall] = len(waterfalls)
-                waterfalls.append(pol.waterfall)
-            wf.append(idx)
-        sel = payments.rows[payments.order]
-        empty = np.zeros(0, "datetime64[us]")
-        paid_at = self.col("payments.csv", "paid_at")[sel] if len(sel) else empty
-        days = _local_dates(paid_at, clock.SHANGHAI) if len(sel) else np.zeros(0, "datetime64[D]")
-        return derive.Chunk(
-            principal=self.col(fl, "principal")[rows].tolist(),
-            apr=aprs,
-            term=self.col(fl, "term_months")[rows].tolist(),
-            repayment=pick(self.col(fl, "repayment")),
-            first_due=[d.toordinal() for d in first_list],
-            day=day_list,
-            penalty=penalty,
-            waterfall=wf,
-            waterfalls=waterfalls,
-            pay_start=payments.starts.tolist(),
-            pay_end=payments.ends.tolist(),
-            pay_day=(days.astype(np.int64) + derive.EPOCH_ORDINAL).tolist(),
-            pay_amount=self.plan.payment_amounts[sel].tolist() if len(sel) else [],
-            as_of=self.today.toordinal(),
-        )
-
-    def _reserve_loans_and_payments(self, payments: _Payments) -> None:
-        fl = "loans.csv"
-        rows = self.plan.loans_new
-        self.new_loan_ids = repo.reserve_ids(self.conn, Loan.__table__, len(rows))
-        self.payment_ids = repo.reserve_ids(self.conn, Payment.__table__, len(payments.rows))
-        pick = _picker(rows.tolist())
-        refs, creds = pick(self.col(fl, "loan_ref")), pick(self.col(fl, "creditor"))
-        self.loan_creditor = [self.creditor_ids[c] for c in creds]
-        self.loan_borrower_ids = [
-            self.borrower_ids[k]
-            for k in zip(creds, pick(self.col(fl, "borrower_ref")), strict=True)
-        ]
-        for e in self.plan.loans_existing.values():
-            self.loan_ids[e.ref] = e.id
-            self.loan_borrower[e.id] = (e.creditor_id, e.borrower_id)
-        for k, lid in enumerate(self.new_loan_ids.tolist()):
-            self.loan_ids[refs[k]] = lid
-            self.loan_borrower[lid] = (self.loan_creditor[k], self.loan_borrower_ids[k])
-        self.currency_of = {
-            lid: c
-            for lid, c in zip(
-                self.new_loan_ids.tolist(), pick(self.col(fl, "currency")), strict=True
-            )
-        }
-        for e in self.plan.loans_existing.values():
-            self.currency_of[e.id] = e.currency
-        self.advance_loans = self.progress.stage("loans", len(rows))
-
-    def _insert_loans(self, d: derive.Derived, lo: int, hi: int) -> None:
-        fl = "loans.csv"
-        rows = self.plan.loans_new[lo:hi]
-        pick = _picker(rows.tolist())
-        repo.bulk_insert(
-            self.conn,
-            Loan.__table__,
-            {
-                "id": self.new_loan_ids[lo:hi],
-                "ref": pick(self.col(fl, "loan_ref")),
-                "creditor_id": self.loan_creditor[lo:hi],
-                "borrower_id": self.loan_borrower_ids[lo:hi],
-                "product": pick(self.col(fl, "product")),
-                "currency": pick(self.col(fl, "currency")),
-                "principal_minor": self.col(fl, "principal")[rows],
-                "apr": pick(self.col(fl, "apr")),
-                "originated_on": self.col(fl, "originated_on")[rows],
-                "term_months": self.col(fl, "term_months")[rows],
-                "repayment": pick(self.col(fl, "repayment")),
-                "first_due_on": self.first_due[lo:hi],
-                "fee_minor": self.col(fl, "fee")[rows],
-                "status": np.where(d.outstanding > 0, "active", "settled").tolist(),
-                "outstanding_minor": d.outstanding,
-                "overdue_since": d.overdue_since,
-                "paid_minor": d.paid,
-                "created_at": repo.Const(self.now),
-                "updated_at": repo.Const(self.now),
-            },
-        )
-        self.advance_loans(hi - lo)
-
-    def _insert_installments(self, d: derive.Derived, lo: int, hi: int) -> None:
-        loan_id = np.repeat(self.new_loan_ids[lo:hi], d.inst_count)
-        repo.bulk_insert(self.conn, Installment.__table__, {"loan_id": loan_id, **d.inst})
-        self.inserted["installments"] = self.inserted.get("installments", 0) + len(loan_id)
-
-    def _payment_columns(self, positions: np.ndarray, allocation: Sequence[str]) -> dict[str, Any]:
+    # -- new payments on stored loans --------------------------------------------------------------
+    def _insert_stored_payments(self, payments: _Payments) -> None:
         fp = "payments.csv"
+        positions = np.array(sorted(p for ps in payments.stored.values() for p in ps), np.int64)
         rows = self.plan.payments_new[positions]
         pick = _picker(rows.tolist())
-        loan_col = [self.loan_ids[r] for r in pick(self.col(fp, "loan_ref"))]
-        return {
-            "id": self.payment_ids[positions],
-            "ref": pick(self.col(fp, "payment_ref")),
-            "loan_id": loan_col,
-            "paid_at": self.col(fp, "paid_at")[rows],
-            "amount_minor": self.plan.payment_amounts[rows],
-            "currency": [self.currency_of[lid] for lid in loan_col],
-            "channel": [c or "" for c in pick(self.col(fp, "channel"))],
-            "allocation": repo.JSONText(allocation),
-            "created_at": repo.Const(self.now),
-        }
-
-    def _insert_payments(self, payments: _Payments, d: derive.Derived, lo: int, hi: int) -> None:
-        s0, s1 = int(payments.starts[lo]), int(payments.ends[hi - 1])
-        positions = payments.order[s0:s1]
-        if len(positions):
-            repo.bulk_insert(
-                self.conn, Payment.__table__, self._payment_columns(positions, d.allocation)
-            )
-
-    def _insert_stored_payments(self, payments: _Payments) -> None:
-        positions = np.array(sorted(p for ps in payments.stored.values() for p in ps), np.int64)
+        existing = self.plan.loans_existing
+        loans = [existing[r] for r in pick(self.col(fp, "loan_ref"))]
         # allocations are written by _rederive_stored
-        cols = self._payment_columns(positions, ["{}"] * len(positions))
-        repo.bulk_insert(self.conn, Payment.__table__, cols)
+        repo.bulk_insert(
+            self.conn,
+            Payment.__table__,
+            {
+                "id": self.payment_ids[positions],
+                "ref": pick(self.col(fp, "payment_ref")),
+                "loan_id": [e.id for e in loans],
+                "paid_at": self.col(fp, "paid_at")[rows],
+                "amount_minor": self.plan.payment_amounts[rows],
+                "currency": [e.currency for e in loans],
+                "channel": [c or "" for c in pick(self.col(fp, "channel"))],
+                "allocation": repo.JSONText(["{}"] * len(positions)),
+                "created_at": repo.Const(self.now),
+            },
+        )
 
     def _rederive_stored(self, stored: dict[str, list[int]]) -> None:
         """New payments on stored loans: replay each such loan with all its payments and
@@ -763,42 +823,10 @@ class _Loader:
             repo.bulk_update(self.conn, Payment.__table__, ["id"], pays)
         self.updated["loans"] = len(ids)
 
-    # -- contact events --------------------------------------------------------------------------
-    def _contacts(self) -> None:
-        fc = "contacts.csv"
-        rows = self.plan.contacts_new
-        n = len(rows)
-        if n == 0:
-            self.inserted["contact_events"] = 0
-            return
-        pick = _picker(rows.tolist())
-        loan_refs = pick(self.col(fc, "loan_ref"))
-        loan_col = [self.loan_ids[r] for r in loan_refs]
-        owner = [self.loan_borrower[lid] for lid in loan_col]
-        ids = repo.reserve_ids(self.conn, ContactEvent.__table__, n)
-        advance = self.progress.stage("contacts", n)
-        repo.bulk_insert(
-            self.conn,
-            ContactEvent.__table__,
-            {
-                "id": ids,
-                "ref": pick(self.col(fc, "contact_ref")),
-                "creditor_id": [o[0] for o in owner],
-                "borrower_id": [o[1] for o in owner],
-                "loan_id": loan_col,
-                "debt_refs": repo.JSONText(f'["{r}"]' for r in loan_refs),
-                "at": self.col(fc, "at")[rows],
-                "channel": pick(self.col(fc, "channel")),
-                "party": pick(self.col(fc, "party")),
-                "outcome": pick(self.col(fc, "outcome")),
-                "initiated_by": pick(self.col(fc, "initiated_by")),
-                "collector": pick(self.col(fc, "collector")),
-                "status": repo.Const("completed"),
-                "created_at": repo.Const(self.now),
-            },
-            progress=advance,
-        )
-        self.inserted["contact_events"] = n
+
+def _with_items(fn: Callable[..., Any], secret: Any, items: Any, part: Any) -> tuple[Any, ...]:
+    """Run fn(secret, items) and hand `part` back with its result (for the writer)."""
+    return (*fn(secret, items), part)
 
 
 @dataclass(frozen=True)
@@ -808,11 +836,17 @@ class _Payments:
     starts: np.ndarray  # per new loan: its slice of `order`
     ends: np.ndarray
     stored: dict[str, list[int]]  # stored loan ref -> positions in `rows`
+    day: np.ndarray  # per position in `rows`: local business date ordinal
 
 
-def _pieces(items: list[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
-    for lo in range(0, len(items), size):
-        yield lo, items[lo : lo + size]
+def _bounds(n: int, size: int, first: int | None = None) -> Iterator[tuple[int, int]]:
+    """[lo, hi) pieces of range(n): a small first piece (the writer starts sooner)."""
+    lo = 0
+    step = min(first or size, size)
+    while lo < n:
+        hi = min(n, lo + step)
+        yield lo, hi
+        lo, step = hi, size
 
 
 def _picker(rows: list[int]) -> Callable[[Sequence[Any]], list[Any]]:

@@ -33,7 +33,7 @@ from faircollect.rules.model import Decision, Scenario, Violation
 from faircollect.rules.pack import CompiledRule, Pack, Part, Snapshot
 from faircollect.rules.packs import get_pack
 from faircollect.rules.params import Text
-from faircollect.rules.pyeval import Ctx, ScenarioData
+from faircollect.rules.pyeval import Ctx, ScenarioData, release_of
 
 __all__ = [
     "FORBIDDEN_CONTACT_SOURCES",
@@ -239,19 +239,35 @@ def _first_pass(
     one of its conjuncts is false (conjuncts that do not depend on time are true: the rule
     fails at `after`)."""
     best: datetime | None = None
-    for part in rule.parts:
-        if not part.time_dependent:
-            continue
+    for part in _search_order(rule):
         t = _first_false(part, data, after, best or end)
         if t is not None and (best is None or t < best):
             best = t
     return None if best is None else (best, data.at(best))
 
 
+_ORDER: dict[int, tuple[CompiledRule, tuple[Part, ...]]] = {}
+
+
+def _search_order(rule: CompiledRule) -> tuple[Part, ...]:
+    """The rule's time-dependent conjuncts, monotone ones first: their release (a binary
+    search) bounds the scan of the others, which then stops early."""
+    hit = _ORDER.get(id(rule))
+    if hit is None or hit[0] is not rule:
+        parts = tuple(p for p in rule.parts if p.time_dependent)
+        hit = _ORDER[id(rule)] = (rule, tuple(sorted(parts, key=lambda p: not p.monotone)))
+    return hit[1]
+
+
 def _first_false(part: Part, data: ScenarioData, after: datetime, end: datetime) -> datetime | None:
-    cands = part.spec.candidates(data, after, end)
     fn, at = part.fn, data.at
+    release = release_of(fn)
+    if release is not None:
+        done, t = release(data, after, end)
+        if done:
+            return t
     if part.monotone:
+        cands = part.spec.candidates(data, after, end)
         if not cands or fn(at(cands[-1])):
             return None
         lo, hi = 0, len(cands) - 1  # cands[hi] is false; find the first false
@@ -262,9 +278,17 @@ def _first_false(part: Part, data: ScenarioData, after: datetime, end: datetime)
             else:
                 hi = mid
         return cands[lo]
-    for t in cands:
-        if not fn(at(t)):
-            return t
+    lo_t = after
+    step = _DAY if part.spec.day_seconds else end - after  # hour boundaries: a day at a time
+    while lo_t < end:
+        hi_t = min(lo_t + step, end)
+        for t in part.spec.candidates(data, lo_t, hi_t):
+            if not fn(at(t)):
+                return t
+        lo_t = hi_t
     return None
+
+
+_DAY = timedelta(days=1)
 
 

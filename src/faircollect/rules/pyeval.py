@@ -58,6 +58,7 @@ from faircollect.rules.vocab import (
 
 __all__ = [
     "BoundarySpec",
+    "Release",
     "Compiler",
     "Ctx",
     "Fn",
@@ -67,6 +68,7 @@ __all__ = [
     "compile_node",
     "depends_on_now",
     "monotone_release",
+    "release_of",
 ]
 
 Fn = Callable[["Ctx"], Any]
@@ -252,18 +254,26 @@ class ScenarioData:
 class Ctx:
     """One evaluation instant of one scenario."""
 
-    __slots__ = ("_bounds", "data", "ev", "events", "facts", "memo", "now", "outer", "today")
+    __slots__ = ("_bounds", "_today", "data", "ev", "events", "facts", "memo", "now", "outer")
 
     def __init__(self, data: ScenarioData, now: datetime | None = None) -> None:
         self.data = data
         self.now = data.now if now is None else now
         self.facts = data.facts
         self.events = data.events
-        self.today = self.now.astimezone(data.first_zone).date()
+        self._today: date | None = None
         self.memo: dict[Any, Any] = {}
         self.ev: HistoryEntry | None = None
         self.outer: HistoryEntry | None = None
         self._bounds: dict[int, datetime] = {}
+
+    @property
+    def today(self) -> date:
+        """The local date of `now` in the first zone (computed on first use)."""
+        t = self._today
+        if t is None:
+            t = self._today = self.now.astimezone(self.data.first_zone).date()
+        return t
 
     def window(
         self, kind: str, n: int, channels: frozenset[str] | None = None
@@ -413,6 +423,7 @@ class Compiler:
                 ats = matching(c)
                 return len(ats) - bisect_left(ats, c.day_bound(n))
 
+            _DAY_COUNTS[count_days] = (matching, n)
             return count_days
         delta = timedelta(hours=n)
 
@@ -459,14 +470,30 @@ class Compiler:
             return _or(tuple(self.compile(x) for x in node.args))
         if isinstance(node, Not):
             a = self.compile(node.arg)
-            return lambda c: not a(c)
+            g: Fn = lambda c: not a(c)  # noqa: E731
+            inner = node.arg
+            if (
+                isinstance(inner, LocalTimeInAllZones)
+                and isinstance(inner.start, Const)
+                and isinstance(inner.end, Const)
+            ):
+                _RELEASES[g] = _hours_release(_const_time(inner.start), _const_time(inner.end), g)
+            elif isinstance(inner, And):
+                checks = self._never_checks(inner)
+                if checks:
+                    _RELEASES[g] = _never_release(checks)
+            return g
         if isinstance(node, If):
             cnd, th, ot = (
                 self.compile(node.cond),
                 self.compile(node.then),
                 self.compile(node.otherwise),
             )
-            return lambda c: th(c) if cnd(c) else ot(c)
+            h: Fn = lambda c: th(c) if cnd(c) else ot(c)  # noqa: E731
+            rt, ro = _RELEASES.get(th), _RELEASES.get(ot)
+            if rt is not None and ro is not None and not depends_on_now(node.cond):
+                _RELEASES[h] = _if_release(cnd, rt, ro)
+            return h
         if isinstance(node, Coalesce):
             fs = tuple(self.compile(x) for x in node.args)
 
@@ -538,7 +565,11 @@ class Compiler:
             lf = self.compile(left)
             if node.op == "==":
                 return lambda c: lf(c) == v
-            return lambda c: (x := lf(c)) is not None and op(x, v)
+            f: Fn = lambda c: (x := lf(c)) is not None and op(x, v)  # noqa: E731
+            counted = _DAY_COUNTS.get(lf)
+            if counted is not None and node.op in (">=", ">") and type(v) is int:
+                _RELEASES[f] = _count_release(*counted, v if node.op == ">=" else v + 1)
+            return f
         lf, rf = self.compile(left), self.compile(right)
 
         def cmp(c: Ctx) -> bool:
@@ -579,6 +610,9 @@ class Compiler:
         kind, n = _window(node.window)
         if rest is None:
             return lambda c: len(c.window(kind, n, channels))
+        keyed = _outer_key(rest) if kind == "ever" else None
+        if keyed is not None:
+            return self._keyed_count(node, channels, *keyed)
         where = self.compile_filter(rest)
 
         def count(c: Ctx) -> int:
@@ -587,6 +621,57 @@ class Compiler:
             c.outer = saved
             k = 0
             for e in evs:
+                c.ev = e
+                if where(c):
+                    k += 1
+            c.ev, c.outer = saved, saved_outer
+            return k
+
+        return count
+
+    def _never_checks(self, node: And) -> tuple[tuple[bool, Fn], ...]:
+        """Conjuncts that can make `node` false for every `now`: those independent of `now`
+        (False when false) and comparisons of `now` with a value independent of `now`
+        (True when that value is null: the comparison is false whatever `now`)."""
+        out: list[tuple[bool, Fn]] = []
+        for x in node.args:
+            if not depends_on_now(x):
+                out.append((False, self.compile(x)))
+            elif isinstance(x, Cmp) and Fact("now") in (x.left, x.right):
+                other = x.right if x.left == Fact("now") else x.left
+                if not depends_on_now(other):
+                    out.append((True, self.compile(other)))
+        return tuple(out)
+
+    def _keyed_count(
+        self, node: Count, channels: frozenset[str] | None, ev_col: str, outer_col: str, rest: Node
+    ) -> Fn:
+        """A nested `Count(Ev(col) == Outer(col2) and rest, Ever)`: the entries are indexed by
+        `col` once per scenario and only the enclosing entry's bucket is scanned (same result:
+        an entry whose `col` differs, or is null, fails the equality)."""
+        where = None if rest == Const(True) else self.compile_filter(rest)
+        idx_key = ("index", self.key(node))
+        ev_get, outer_get = attrgetter(ev_col), attrgetter(outer_col)
+
+        def count(c: Ctx) -> int:
+            index: dict[Any, list[HistoryEntry]] | None = c.data.memo.get(idx_key)
+            if index is None:
+                index = {}
+                for e in c.data.subset(channels)[0]:
+                    v = ev_get(e)
+                    if v is not None:
+                        index.setdefault(v, []).append(e)
+                c.data.memo[idx_key] = index
+            key = outer_get(c.ev)
+            if key is None:
+                return 0
+            bucket = index.get(key, ())
+            if where is None:
+                return len(bucket)
+            saved, saved_outer = c.ev, c.outer
+            c.outer = saved
+            k = 0
+            for e in bucket:
                 c.ev = e
                 if where(c):
                     k += 1
@@ -733,6 +818,31 @@ def _split_channels(where: Node) -> tuple[frozenset[str] | None, Node | None]:
     return None, where
 
 
+_PLAIN_COLUMNS = frozenset(
+    {"channel", "party", "outcome", "initiated_by", "contact_point", "place", "purpose", "at"}
+)
+
+
+def _outer_key(where: Node) -> tuple[str, str, Node] | None:
+    """(col, col2, the rest) when `where` is `Ev(col) == Outer(col2)` and the rest (an And
+    conjunct), for stored columns; else None."""
+    parts = list(where.args) if isinstance(where, And) else [where]
+    for i, p in enumerate(parts):
+        if not (isinstance(p, Cmp) and p.op == "=="):
+            continue
+        for a, b in ((p.left, p.right), (p.right, p.left)):
+            if (
+                isinstance(a, Ev)
+                and isinstance(b, Outer)
+                and a.column in _PLAIN_COLUMNS
+                and b.column in _PLAIN_COLUMNS
+            ):
+                rest = parts[:i] + parts[i + 1 :]
+                node: Node = Const(True) if not rest else (rest[0] if len(rest) == 1 else And(*rest))
+                return a.column, b.column, node
+    return None
+
+
 def _const_time(node: Node) -> int:
     if not isinstance(node, Const) or not isinstance(node.value, str):
         raise TypeError("LocalTimeInAllZones needs constant HH:MM bounds")
@@ -840,6 +950,114 @@ def _memo_by_entry(
         return v
 
     return memo
+
+
+# ---------------------------------------------------------------------------------------
+# closed-form releases for next_allowed_at (the engine falls back to its search otherwise)
+# ---------------------------------------------------------------------------------------
+#: static day-window counts: closure -> (matching instants, window days)
+_DAY_COUNTS: dict[Fn, tuple[Callable[[Ctx], list[datetime]], int]] = {}
+Release = Callable[["ScenarioData", datetime, datetime], tuple[bool, datetime | None]]
+#: compiled conjuncts with a closed form: closure -> release(data, after, end)
+_RELEASES: dict[Fn, Release] = {}
+
+
+def release_of(fn: Fn) -> Release | None:
+    """A closed form of "the first candidate instant in (after, end] at which this conjunct
+    is false" for a compiled conjunct that is true at `after`, when it has one. It returns
+    (True, instant or None) when it decided, (False, None) when the caller must search (an
+    edge it does not cover). It gives exactly the instant the candidate search would."""
+    return _RELEASES.get(fn)
+
+
+def _count_release(matching: Callable[[Ctx], list[datetime]], n: int, k: int) -> Release:
+    """`Count(static filter, Days(n)) >= k`: the count drops under k at the local midnight
+    that starts the day the k-th latest matching entry leaves the n-day window."""
+
+    def release(data: ScenarioData, after: datetime, end: datetime) -> tuple[bool, datetime | None]:
+        ats = matching(data.at(after))
+        if len(ats) < k:
+            return False, None
+        x = ats[len(ats) - k]
+        first = data.local_date(x) + _ONE_DAY  # first local day whose midnight is after x
+        if not (data.midnight(first) > x >= data.midnight(first - _ONE_DAY)):
+            return False, None
+        day = first + timedelta(days=n - 1)
+        t = data.midnight(day)
+        # at t the window starts at midnight(first) > x: k - 1 entries left; at the midnight
+        # before, it starts at midnight(first - 1) <= x: still k
+        if t <= after or data.local_date(t) != day:
+            return False, None
+        return True, (t if t <= end else None)
+
+    return release
+
+
+def _never_release(checks: tuple[tuple[bool, Fn], ...]) -> Release:
+    """`Not(And(...))` whose And is false for every `now` (a conjunct independent of `now` is
+    false, or compares `now` with a null): the Not never turns false."""
+
+    def release(data: ScenarioData, after: datetime, end: datetime) -> tuple[bool, datetime | None]:
+        ctx = data.at(after)
+        for null_test, fn in checks:
+            v = fn(ctx)
+            if (v is None) if null_test else not v:
+                return True, None
+        return False, None
+
+    return release
+
+
+def _if_release(cond: Fn, then: Release, otherwise: Release) -> Release:
+    """`If(c, a, b)` with `c` independent of `now`: the release of the branch taken."""
+
+    def release(data: ScenarioData, after: datetime, end: datetime) -> tuple[bool, datetime | None]:
+        return (then if cond(data.at(after)) else otherwise)(data, after, end)
+
+    return release
+
+
+def _hours_release(lo: int, hi: int, fn: Fn) -> Release:
+    """`Not(LocalTimeInAllZones(lo, hi))`: the first instant every candidate zone is open is
+    the latest of their next openings, repeated until they overlap."""
+
+    def release(data: ScenarioData, after: datetime, end: datetime) -> tuple[bool, datetime | None]:
+        t = after
+        for _ in range(64):
+            nxt = t
+            for zname, z in zip(data.zone_names, data.zones, strict=True):
+                o = _next_open(t, z, zname, lo, hi)
+                if o is None:
+                    return False, None
+                if o > nxt:
+                    nxt = o
+            if nxt > end:
+                return True, None
+            if nxt > after and not fn(data.at(nxt)):
+                return True, nxt
+            if nxt <= t:
+                return False, None
+            t = nxt
+        return False, None
+
+    return release
+
+
+def _next_open(t: datetime, z: ZoneInfo, zname: str, lo: int, hi: int) -> datetime | None:
+    """The first instant >= t at which the zone's local time is in [lo, hi); None when a DST
+    change lies in between (the caller searches instead)."""
+    loc = t.astimezone(z)
+    secs = loc.hour * 3600 + loc.minute * 60 + loc.second
+    if lo <= secs < hi:
+        return t
+    d = loc.date() if secs < lo else loc.date() + _ONE_DAY
+    o = _local_instant(d, lo, zname)
+    lo_loc = o.astimezone(z)
+    if o <= t or lo_loc.utcoffset() != loc.utcoffset():
+        return None
+    if lo_loc.hour * 3600 + lo_loc.minute * 60 + lo_loc.second != lo:
+        return None
+    return o
 
 
 # ---------------------------------------------------------------------------------------
@@ -989,17 +1207,21 @@ def _atom(
     hi: datetime,
     compute: Callable[[ScenarioData, datetime, datetime], list[datetime]],
 ) -> list[datetime]:
-    """Boundary instants of one kind in (lo, hi], shared by every rule of the scenario: the
-    first window computed is kept and later windows inside it are slices of it."""
+    """Boundary instants of one kind in (lo, hi], shared by every rule of the scenario. The
+    search only moves forward: the instants computed are kept and extended, later windows are
+    slices of them."""
     memo_key = (_CANDIDATES, key)
     hit = data.memo.get(memo_key)
-    if hit is not None and hit[0] <= lo and hi <= hit[1]:
-        ats: list[datetime] = hit[2]
-        return ats[bisect_right(ats, lo) : bisect_right(ats, hi)]
-    out = compute(data, lo, hi)
-    if hit is None:
-        data.memo[memo_key] = (lo, hi, out)
-    return out
+    if hit is None or lo < hit[0]:
+        out = compute(data, lo, hi)
+        if hit is None:
+            data.memo[memo_key] = (lo, hi, out)
+        return out
+    ats: list[datetime] = hit[2]
+    if hi > hit[1]:
+        ats = ats + compute(data, hit[1], hi)
+        data.memo[memo_key] = (hit[0], hi, ats)
+    return ats[bisect_right(ats, lo) : bisect_right(ats, hi)]
 
 
 def boundary_spec(node: Node, comp: Compiler | None = None) -> BoundarySpec:

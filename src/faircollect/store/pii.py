@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .tables import Base, Borrower, ContactPoint, InboundMessage, OutboxMessage, User
+from .tables import (
+    Base,
+    Borrower,
+    Complaint,
+    ContactPoint,
+    InboundMessage,
+    OutboxMessage,
+    User,
+)
 
 __all__ = [
     "ENCRYPTED_TABLES",
@@ -60,6 +68,8 @@ OUTBOX_SUBJECT = field("outbox_messages", "subject_enc")
 OUTBOX_BODY = field("outbox_messages", "body_enc")
 INBOUND_SENDER = field("inbound_messages", "sender_enc")
 INBOUND_BODY = field("inbound_messages", "body_enc")
+COMPLAINT_SUMMARY = field("complaints", "summary_enc")
+COMPLAINT_RESOLUTION = field("complaints", "resolution_enc")
 
 ENCRYPTED_TABLES: tuple[EncryptedTable, ...] = (
     EncryptedTable(
@@ -93,6 +103,13 @@ ENCRYPTED_TABLES: tuple[EncryptedTable, ...] = (
         (
             _col("inbound_messages", "sender_enc", "sender_bidx", None),
             _col("inbound_messages", "body_enc"),
+        ),
+    ),
+    EncryptedTable(
+        Complaint,
+        (
+            _col("complaints", "summary_enc"),
+            _col("complaints", "resolution_enc"),
         ),
     ),
 )

@@ -644,3 +644,32 @@ class FieldTeam(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------------------------------
+# complaints (staff web app: compliance queue with an SLA clock)
+# ---------------------------------------------------------------------------------------
+class Complaint(Base):
+    """A borrower's complaint (by phone, letter, e-mail, the portal or via a regulator) and
+    its handling. `due_at` is the SLA deadline set when it is received; the texts are
+    encrypted (they may quote personal data)."""
+
+    __tablename__ = "complaints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creditor_id: Mapped[int] = mapped_column(ForeignKey("creditors.id"), index=True)
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"), index=True, default=None)
+    borrower_id: Mapped[int | None] = mapped_column(
+        ForeignKey("borrowers.id"), index=True, default=None
+    )
+    source: Mapped[str] = mapped_column(String(16))  # phone letter email portal regulator other
+    category: Mapped[str] = mapped_column(String(32))  # harassment third_party contact_time ...
+    summary_enc: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # in_progress
+    received_at: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolution_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    created_by: Mapped[str] = mapped_column(String(128))
+    resolved_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

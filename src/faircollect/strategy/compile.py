@@ -40,6 +40,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
+import pyarrow as pa
 
 from .scores import Scorer
 from .spec import TRUE, All, Any_, Cmp, Cond, Not, StrategySpec
@@ -50,13 +51,14 @@ __all__ = [
     "ArmSpec",
     "PoolSlots",
     "arms_for",
-    "capacity_stage",
-    "cases",
-    "decided_wide",
+    "capacity_rank",
     "features",
+    "plan_table",
+    "round_cases",
+    "round_tries",
+    "round_update",
     "select",
     "with_arms",
-    "with_plan_columns",
 ]
 
 TIDX: dict[str, int] = {t: i for i, t in enumerate(TREATMENT_NAMES)}
@@ -266,9 +268,7 @@ def with_arms(f: Any, champion: StrategySpec) -> Any:
         lo = Decimal(0)
         for c in champion.challengers:
             hi = lo + c.share
-            branches.append(
-                ((g >= _hex_threshold(lo)) & (g < _hex_threshold(hi)), c.arm)
-            )
+            branches.append(((g >= _hex_threshold(lo)) & (g < _hex_threshold(hi)), c.arm))
             lo = hi
     arm = ibis.cases(*branches, else_="champion") if branches else ibis.literal("champion")
     return f.mutate(arm=arm)
@@ -520,8 +520,10 @@ def round_cases(tries: Any, plan: Any, accounts: Any, inconvenient_structs: Any)
     from faircollect.rules.columnar.schema import CASES_SCHEMA
 
     p = plan.select("loan_id", "window_start", "emergency_contact_point")
-    a = accounts.drop("emergency_contact_point") if "tzkey" not in accounts.columns else (
-        accounts.drop("emergency_contact_point", "tzkey")
+    a = (
+        accounts.drop("emergency_contact_point")
+        if "tzkey" not in accounts.columns
+        else (accounts.drop("emergency_contact_point", "tzkey"))
     )
     t = tries.join(p, "loan_id").join(a, "loan_id")
     t = t.left_join(inconvenient_structs, "inconvenient").drop("inconvenient_right")
@@ -613,9 +615,7 @@ def round_update(state: Any, decided: Any) -> Any:
         "loan_id",
         pref=ibis.ifelse(tried, s.pref - s._tested, s.pref).cast("int64"),
         desc=s.desc,
-        chosen=ibis.ifelse(
-            s.chosen.isnull() & (allowed != 0), next_bit(allowed, s.desc), s.chosen
-        ),
+        chosen=ibis.ifelse(s.chosen.isnull() & (allowed != 0), next_bit(allowed, s.desc), s.chosen),
         blocked=blocked,
         blocked_mask=(s.blocked_mask + ibis.coalesce(s._blocked, 0)).cast("int64"),
     )
@@ -719,11 +719,35 @@ class PoolSlots:
     limited: bool = True
 
 
-def capacity_rank(w: Any, treatments: Sequence[str], pools: PoolSlots, assignee: str) -> Any:
+def pool_tables(pools: PoolSlots) -> tuple[pa.Table, pa.Table]:
+    """The capacity and the worker slots of the pools as Arrow tables (the engine registers
+    them: no in-memory tables inside the expressions, so Spark needs no pandas)."""
+    keys = list(pools.keys)
+    cap_rows = pools.capacity or [{**{c: "" for c in keys}, "cap": 0}]
+    cap = pa.table(
+        {**{c: pa.array([r[c] for r in cap_rows], pa.string()) for c in keys},
+         "_cap": pa.array([int(r["cap"]) for r in cap_rows], pa.int64())}
+    )  # fmt: skip
+    slot_rows = pools.slots or [{**{c: "" for c in keys}, "worker": "", "lo": 0, "hi": 0}]
+    slots = pa.table(
+        {
+            **{f"_s_{c}": pa.array([r[c] for r in slot_rows], pa.string()) for c in keys},
+            "_worker": pa.array([r["worker"] for r in slot_rows], pa.string()),
+            "_lo": pa.array([int(r["lo"]) for r in slot_rows], pa.int64()),
+            "_hi": pa.array([int(r["hi"]) for r in slot_rows], pa.int64()),
+        }
+    )
+    return cap, slots
+
+
+def capacity_rank(
+    w: Any, treatments: Sequence[str], pools: PoolSlots, assignee: str, cap: Any, slots: Any
+) -> Any:
     """Rank the kept items whose treatment is in `treatments` within their pool by expected
     value (then loan_ref); those that fit get their worker in `assignee`; those that do not
     get `cur` null, `fallback_from` their treatment and `fallback` the mask of treatments
-    to try instead: permitted candidates less intrusive than it and outside this stage."""
+    to try instead: permitted candidates less intrusive than it and outside this stage.
+    `cap` / `slots`: the tables of `pool_tables(pools)` registered with the engine."""
     ks = [TIDX[t] for t in treatments]
     inside = w.keep & w.cur.isin(ks)
     null_s = ibis.null().cast("string")
@@ -739,24 +763,7 @@ def capacity_rank(w: Any, treatments: Sequence[str], pools: PoolSlots, assignee:
             ibis.window(group_by=[r[c] for c in key_cols], order_by=[ibis.desc(r.ev), r.loan_ref])
         ),
     )
-    cap_rows = pools.capacity or [{**{c: "" for c in key_cols}, "cap": 0}]
-    cap = ibis.memtable(
-        {**{c: [r_[c] for r_ in cap_rows] for c in key_cols},
-         "_cap": [int(r_["cap"]) for r_ in cap_rows]},
-        schema={**{c: "string" for c in key_cols}, "_cap": "int64"},
-    )  # fmt: skip
     r = r.left_join(cap, key_cols).drop(*[f"{c}_right" for c in key_cols])
-    slot_rows = pools.slots or [{**{c: "" for c in key_cols}, "worker": "", "lo": 0, "hi": 0}]
-    slots = ibis.memtable(
-        {
-            **{f"_s_{c}": [r_[c] for r_ in slot_rows] for c in key_cols},
-            "_worker": [r_["worker"] for r_ in slot_rows],
-            "_lo": [int(r_["lo"]) for r_ in slot_rows],
-            "_hi": [int(r_["hi"]) for r_ in slot_rows],
-        },
-        schema={**{f"_s_{c}": "string" for c in key_cols}, "_worker": "string",
-                "_lo": "int64", "_hi": "int64"},
-    )  # fmt: skip
     pred = [r[c] == slots[f"_s_{c}"] for c in key_cols] + [
         r._rank >= slots._lo,
         r._rank < slots._hi,

@@ -18,6 +18,7 @@ from typing import Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute
 import pyarrow.parquet as pq
 
 __all__ = ["DuckDBEngine", "Engine", "SparkEngine", "make_engine"]
@@ -58,6 +59,7 @@ class DuckDBEngine(Engine):
             config["memory_limit"] = memory_limit
         self.con = ibis.duckdb.connect(**config)
         self._n = 0
+        self._decide_sql: dict[Any, tuple[Any, str]] = {}
 
     def table(self, name: str, source: pa.Table | Path) -> Any:
         if isinstance(source, Path):
@@ -75,11 +77,33 @@ class DuckDBEngine(Engine):
         self, cases: Any, history: Any, *, packs: Iterable[str], as_of: date | None,
         cases_schema: pa.Schema, history_schema: pa.Schema,
     ) -> Any:  # fmt: skip
+        """Judge `cases` against `history` (restricted to the cases' debtors). The inputs go
+        to fixed temporary tables, so the rule engine's query is built and compiled once per
+        run and re-executed for later rounds."""
+        self.con.create_table("fc_cases", cases, temp=True, overwrite=True)
+        fixed = self.con.table("fc_cases")
+        h = history.semi_join(fixed.select("debtor_key").distinct(), "debtor_key")
+        self.con.create_table("fc_history", h, temp=True, overwrite=True)
+        return self.decide_fixed(tuple(packs), as_of)
+
+    def decide_fixed(self, packs: tuple[str, ...], as_of: date | None) -> Any:
         from faircollect.rules.columnar import decide
 
-        return decide(cases, history, packs=tuple(packs), as_of=as_of)
+        self._n += 1
+        name = f"_fc_decided_{self._n}"
+        key = (packs, as_of)
+        hit = self._decide_sql.get(key)
+        if hit is None:
+            expr = decide(self.con.table("fc_cases"), self.con.table("fc_history"), packs=packs,
+                          as_of=as_of)  # fmt: skip
+            self.con.create_table(name, expr, temp=True)  # registers its in-memory tables
+            self._decide_sql[key] = (expr, self.con.compile(expr))  # keep expr: its memtables
+        else:
+            self.con.con.execute(f'CREATE TEMP TABLE "{name}" AS {hit[1]}')
+        return self.con.table(name)
 
     def close(self) -> None:
+        self._decide_sql.clear()
         self.con.disconnect()
 
 
@@ -107,6 +131,7 @@ class SparkEngine(Engine):
         self.con = ibis.pyspark.connect(session)
         self._tmp = tempfile.TemporaryDirectory(prefix="faircollect-spark-")
         self._n = 0
+        self._duckdb: DuckDBEngine | None = None
 
     def _parquet(self, table: pa.Table) -> Path:
         self._n += 1
@@ -118,6 +143,15 @@ class SparkEngine(Engine):
         path = source if isinstance(source, Path) else self._parquet(source)
         return self.con.read_parquet(str(path), table_name=name)
 
+    def to_arrow(self, expr: Any) -> pa.Table:
+        """Spark's own Arrow export (Ibis would go through pandas). Expressions here never
+        hold in-memory tables: inputs are registered with `table`."""
+        df = self.session.sql(self.con.compile(expr.as_table()))
+        if hasattr(df, "toArrow"):  # PySpark 4
+            table: pa.Table = df.toArrow()
+            return table
+        return super().to_arrow(expr)  # pragma: no cover - PySpark 3.5
+
     def cache(self, expr: Any) -> Any:
         # materialise through Parquet: a plain Spark cache would keep the whole lineage
         return self.table(f"_fc_stage_{self._n + 1}", self.to_arrow(expr))
@@ -126,23 +160,23 @@ class SparkEngine(Engine):
         self, cases: Any, history: Any, *, packs: Iterable[str], as_of: date | None,
         cases_schema: pa.Schema, history_schema: pa.Schema,
     ) -> Any:  # fmt: skip
-        from faircollect.rules.columnar import decide
-
         c = self.to_arrow(cases).cast(cases_schema)
-        h = self.to_arrow(history).cast(history_schema)
-        duck = ibis.duckdb.connect()
-        try:
-            duck.con.register("cases", c)
-            duck.con.register("history", h)
-            out = duck.to_pyarrow(
-                decide(duck.table("cases"), duck.table("history"), packs=tuple(packs),
-                       as_of=as_of)
-            )  # fmt: skip
-        finally:
-            duck.disconnect()
+        keys = pa.table({"debtor_key": pa.compute.unique(c.column("debtor_key"))})
+        h = self.to_arrow(history.semi_join(self.table("_fc_keys", keys), "debtor_key"))
+        duck = self._duck()
+        duck.con.create_table("fc_cases", c, temp=True, overwrite=True)
+        duck.con.create_table("fc_history", h.cast(history_schema), temp=True, overwrite=True)
+        out = duck.to_arrow(duck.decide_fixed(tuple(packs), as_of))
         return self.table("_fc_decided", out)
 
+    def _duck(self) -> DuckDBEngine:
+        if self._duckdb is None:
+            self._duckdb = DuckDBEngine()
+        return self._duckdb
+
     def close(self) -> None:
+        if self._duckdb is not None:
+            self._duckdb.close()
         self._tmp.cleanup()
 
 

@@ -34,7 +34,8 @@ WORK: dict[str, Template] = {
     "visit_lost_contact": Template(
         "Home visit as a last resort: the borrower cannot be reached, {digital} digital "
         "attempts in 14 days, expected recovery {er}; the rules allow it.",
-        "上门拜访作为最后手段：借款人失联，14 天内已有 {digital} 次数字渠道尝试，预期回收 {er}；规则允许。",
+        "上门拜访作为最后手段：借款人失联，14 天内已有 {digital} 次数字渠道尝试，"
+        "预期回收 {er}；规则允许。",
     ),
     "visit_no_conversation": Template(
         "Home visit as a last resort: no conversation with the borrower for {days} days, "
@@ -86,7 +87,8 @@ NO_ACTION: dict[str, Template] = {
     "rules_blocked": Template(
         "The rules block every treatment the strategy would plan; the least intrusive, "
         "{treatment}, is blocked by {rule} ({provision}).",
-        "规则禁止策略可能安排的所有方式；其中干预程度最低的 {treatment} 被 {rule}（{provision}）禁止。",
+        "规则禁止策略可能安排的所有方式；其中干预程度最低的 {treatment} 被 {rule}"
+        "（{provision}）禁止。",
     ),
     "below_threshold": Template(
         "No permitted treatment is expected to recover enough (threshold {threshold}).",

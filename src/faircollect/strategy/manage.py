@@ -202,8 +202,11 @@ def demo_capacity(creditors: Sequence[str], regions: Sequence[str]) -> dict[str,
     collectors = []
     for i in range(12):
         scope = [] if i % 3 == 0 or not creditors else [creditors[i % len(creditors)]]
-        collectors.append({"name": f"demo-collector-{i + 1:02d}", "daily_capacity": 40,
-                           "creditors": scope, "languages": ["zh"] if i < 10 else ["en"]})  # fmt: skip
+        language = ["zh"] if i < 10 else ["en"]
+        name = f"demo-collector-{i + 1:02d}"
+        collectors.append(
+            {"name": name, "daily_capacity": 40, "creditors": scope, "languages": language}
+        )
     half = (len(regions) + 1) // 2
     teams = [
         {"name": "demo-field-north", "daily_capacity": 4, "regions": list(regions[:half]),

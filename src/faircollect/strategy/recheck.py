@@ -80,7 +80,9 @@ def scenario_for(
     if a["breathing_space_start"] is not None:
         bs = {
             "start": a["breathing_space_start"].isoformat(),
-            "end": None if a["breathing_space_end"] is None else a["breathing_space_end"].isoformat(),
+            "end": None
+            if a["breathing_space_end"] is None
+            else a["breathing_space_end"].isoformat(),
             "kind": a["breathing_space_kind"] or "standard",
         }
 

@@ -170,9 +170,9 @@ def _thr(share: Decimal) -> str:
 
 
 def _arm(champion: StrategySpec, key: str) -> str:
-    if champion.holdout is not None and champion.holdout.share > 0:
-        if _h8(champion.holdout.salt, key) < _thr(champion.holdout.share):
-            return "holdout"
+    h = champion.holdout
+    if h is not None and h.share > 0 and _h8(h.salt, key) < _thr(h.share):
+        return "holdout"
     lo = Decimal(0)
     g = _h8(champion.split_salt, key)
     for c in champion.challengers:
@@ -189,9 +189,17 @@ def _money(money: Any, currency: str) -> int:
 
 def _harm_ok(t: str, spec: StrategySpec, f: Mapping[str, Any]) -> bool:
     hb = spec.harm_budget
-    if t != "legal" and hb.contacts_per_week is not None and f["contacts_7d"] >= hb.contacts_per_week:
+    if (
+        t != "legal"
+        and hb.contacts_per_week is not None
+        and f["contacts_7d"] >= hb.contacts_per_week
+    ):
         return False
-    if t == "visit" and hb.visits_per_90_days is not None and f["visits_90d"] >= hb.visits_per_90_days:
+    if (
+        t == "visit"
+        and hb.visits_per_90_days is not None
+        and f["visits_90d"] >= hb.visits_per_90_days
+    ):
         return False
     return not (
         t == "call_emergency_contact"
@@ -226,8 +234,9 @@ def plan_python(
             d = int(a["debtor_id"])
             debtor_paid[d] = max(debtor_paid.get(d, ps[0]), max(ps))
     keys = {
-        ref: WindowKey(a["pack"], tuple(a["timezones"] or ()), a["inconvenient"],
-                       a["contact_window"])  # fmt: skip
+        ref: WindowKey(
+            a["pack"], tuple(a["timezones"] or ()), a["inconvenient"], a["contact_window"]
+        )
         for ref, a in accounts.items()
     }
     found = windows(keys.values(), as_of)
@@ -317,7 +326,7 @@ def plan_python(
             continue
         _capacity(plans, inside, pools, key_cols, ks, hist)
     items, none = [], []
-    for ref, p in sorted(plans.items()):
+    for _, p in sorted(plans.items()):
         if p["keep"] and p["cur"] is not None:
             items.append(_item(p))
         else:

@@ -20,6 +20,7 @@ Rates are decimal strings with 4 places (exact, from integer counts and minor un
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -97,7 +98,10 @@ def build(runs: Sequence[RunInfo], accounts: pa.Table) -> dict[str, Any]:
     per_run: dict[int, dict[str, tuple[str, int, str, str]]] = defaultdict(dict)
     for r in accounts.to_pylist():
         per_run[int(r["run_id"])][r["loan_ref"]] = (
-            r["bucket"], int(r["balance_minor"]), r["currency"], r["arm"]
+            r["bucket"],
+            int(r["balance_minor"]),
+            r["currency"],
+            r["arm"],
         )
     out["roll_rates"] = _roll_rates(runs, per_run)
     out["recovery"] = _recovery(runs, per_run)
@@ -108,7 +112,7 @@ def _roll_rates(
     runs: Sequence[RunInfo], per_run: Mapping[int, Mapping[str, tuple[str, int, str, str]]]
 ) -> list[dict[str, Any]]:
     rows = []
-    for a, b in zip(runs, runs[1:], strict=False):
+    for a, b in itertools.pairwise(runs):
         before, after = per_run.get(a.run_id, {}), per_run.get(b.run_id, {})
         stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for ref, (bucket, _, _, _) in before.items():

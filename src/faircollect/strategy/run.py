@@ -189,12 +189,15 @@ def plan(
                 rounds.append(int(n))
                 if not n:
                     break
-                cases = eng.cache(C.round_cases(tries, p, acc, incon_t))
-                # the history of this round's debtors only: the rule engine scans it once
-                # per aggregate, whatever the number of cases
-                h = eng.cache(hist.semi_join(cases.select("debtor_key").distinct(), "debtor_key"))
-                decided = eng.decide(cases, h, packs=packs, as_of=same_day,
-                                     cases_schema=CASES_SCHEMA, history_schema=HISTORY_SCHEMA)
+                cases = C.round_cases(tries, p, acc, incon_t)
+                decided = eng.decide(
+                    cases,
+                    hist,
+                    packs=packs,
+                    as_of=same_day,
+                    cases_schema=CASES_SCHEMA,
+                    history_schema=HISTORY_SCHEMA,
+                )
                 state = eng.cache(C.round_update(state, decided))
             return state
 
@@ -213,9 +216,7 @@ def plan(
         for label, treatments, keys, assignee in stages:
             ks = [C.TIDX[t] for t in treatments]
             dem = eng.to_arrow(
-                w.filter(w.keep & w.cur.isin(ks)).group_by(list(keys)).aggregate(
-                    n=ibis._.count()
-                )
+                w.filter(w.keep & w.cur.isin(ks)).group_by(list(keys)).aggregate(n=ibis._.count())
             )
             demand = {tuple(r[k] for k in keys): int(r["n"]) for r in dem.to_pylist()}
             if label == "visits":
@@ -225,7 +226,10 @@ def plan(
             capacity[label] = _capacity_info(demand, pools)
             if not pools.limited:
                 continue
-            w = eng.cache(C.capacity_rank(w, treatments, pools, assignee))
+            cap_t, slots_t = C.pool_tables(pools)
+            cap = eng.table(f"_fc_cap_{label}", cap_t)
+            slots = eng.table(f"_fc_slots_{label}", slots_t)
+            w = eng.cache(C.capacity_rank(w, treatments, pools, assignee, cap, slots))
             fb = search(eng.cache(C.fallback_state(w)))
             w = eng.cache(C.apply_fallback(w, fb, arms))
         step("capacity")
@@ -273,9 +277,9 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     cols = []
     for f in schema:
         col = table.column(f.name)
-        if pa.types.is_timestamp(f.type) and pa.types.is_timestamp(col.type):
-            if col.type.tz is None:
-                col = col.cast(pa.timestamp(col.type.unit)).cast(pa.timestamp(col.type.unit, "UTC"))
+        naive = pa.types.is_timestamp(col.type) and col.type.tz is None
+        if pa.types.is_timestamp(f.type) and naive:
+            col = col.cast(pa.timestamp(col.type.unit, "UTC"))
         cols.append(col.cast(f.type))
     return pa.Table.from_arrays(cols, schema=schema)
 
@@ -308,7 +312,8 @@ def summarize(items: pa.Table, none: pa.Table) -> dict[str, Any]:
         "by_segment": count(items, "segment"),
         "by_arm": count(items, "arm"),
         "by_arm_treatment": {
-            a: {t: v[t] for t in TREATMENT_NAMES if t in v} for a, v in sorted(by_arm_treatment.items())
+            a: {t: v[t] for t in TREATMENT_NAMES if t in v}
+            for a, v in sorted(by_arm_treatment.items())
         },
         "no_action_by_reason": count(none, "reason_code"),
         "no_action_by_arm": count(none, "arm"),

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from .treatments import BY_NAME, TREATMENT_NAMES
 
-__all__ = ["RuleBasedScorer", "Scorer", "ScoreParams"]
+__all__ = ["RuleBasedScorer", "ScoreParams", "Scorer"]
 
 
 class Scorer(Protocol):
@@ -108,9 +108,9 @@ class RuleBasedScorer:
         }
         for t in treatments:
             n = ibis.least(f[UNANSWERED[t]].cast("int64"), len(p.fatigue_pct) - 1)
-            fatigue = ibis.cases(
-                *((n == i, v) for i, v in enumerate(p.fatigue_pct)), else_=0
-            ).cast(i64)
+            fatigue = ibis.cases(*((n == i, v) for i, v in enumerate(p.fatigue_pct)), else_=0).cast(
+                i64
+            )
             if t in _REMOTE:
                 reach = ibis.ifelse(f.lost_contact, p.unreachable_pct, 100).cast(i64)
             elif t == "call_emergency_contact":

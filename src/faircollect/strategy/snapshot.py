@@ -18,8 +18,9 @@ Schemas (one row per ...)
   emergency contact's point id and source), `broken_promises_90d`, `open_promise`.
 - `contacts` (history entry, `CONTACTS`): debtor_key, debtor_id, `seq` (int64, increasing in
   time order within a debtor: among entries with the same `at` the greater is the later),
-  loan_ref (null: not tied to a loan), `at` (UTC), channel, party, outcome, initiated_by, place, purpose, contact_point,
-  debt_ids — the vocabulary of DESIGN 4.3 (blocked attempts are not contacts and are absent).
+  loan_ref (null: not tied to a loan), `at` (UTC), channel, party, outcome, initiated_by,
+  place, purpose, contact_point, debt_ids — the vocabulary of DESIGN 4.3 (blocked attempts
+  are not contacts and are absent).
 - `payments` (`PAYMENTS`): loan_ref, paid_at (UTC), amount_minor.
 - `collectors` (`COLLECTORS`): name, daily_capacity, creditors (codes; empty: all),
   languages (zh, en; empty: all).
@@ -234,8 +235,8 @@ def from_db(session: Any, *, as_of: date, scope: Any = None, vault: Any = None) 
 
     Time zones: the borrower's zone, else (with a `vault`) the zones of the borrower's phone
     number, else none (the pack's default candidate zones)."""
-    from faircollect.store.repositories import strategy_inputs as repo
     from faircollect.store.repositories import capacity as setup
+    from faircollect.store.repositories import strategy_inputs as repo
     from faircollect.store.scope import Scope
 
     sc = scope or Scope.system()

@@ -160,7 +160,7 @@ TRUE = All(())
 
 
 def _money_map(v: Any, where: str) -> tuple[tuple[str, int], ...]:
-    """"5000.00 CNY" or {CNY: "5000.00"} -> ((currency, minor), ...)."""
+    """ "5000.00 CNY" or {CNY: "5000.00"} -> ((currency, minor), ...)."""
     pairs: list[tuple[str, str]] = []
     if isinstance(v, str):
         parts = v.split()
@@ -232,9 +232,7 @@ def parse_condition(raw: Any, where: str = "condition") -> Cond:
     if key == "not":
         return Not(parse_condition(val, f"{where}.not"))
     if key not in FEATURES:
-        raise ValueError(
-            f"{where}: unknown feature {key!r} (known: {', '.join(sorted(FEATURES))})"
-        )
+        raise ValueError(f"{where}: unknown feature {key!r} (known: {', '.join(sorted(FEATURES))})")
     kind = FEATURES[key][0]
     if isinstance(val, dict) and len(val) == 1 and str(next(iter(val))) in CMP_OPS:
         ((op, v),) = val.items()
@@ -286,7 +284,10 @@ def features_of(c: Cond) -> set[str]:
 def _cond(v: Any) -> Cond:
     if isinstance(v, Cmp | All | Any_ | Not):
         return v
-    return parse_condition(v, "")
+    try:
+        return parse_condition(v, "")
+    except ValueError as e:  # the location inside the condition, without a leading dot
+        raise ValueError(str(e).lstrip(".: ")) from None
 
 
 CondField = Annotated[Any, BeforeValidator(_cond)]

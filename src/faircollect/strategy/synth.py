@@ -162,7 +162,9 @@ def synthetic_snapshot(
     def per_loan(x: np.ndarray) -> np.ndarray:
         return x[o]
 
-    empty_list = pa.array([[]] * n, pa.list_(pa.string())) if n else pa.array([], pa.list_(pa.string()))
+    empty_list = (
+        pa.array([[]] * n, pa.list_(pa.string())) if n else pa.array([], pa.list_(pa.string()))
+    )
     opt_values = np.array(["sms", "call", "email"])
     opt_lists = [[opt_values[c]] if c >= 0 else [] for c in per_loan(opt_out).tolist()]
     accounts = pa.table(

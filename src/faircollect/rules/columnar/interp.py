@@ -498,6 +498,8 @@ class _Compiler:
                         key_cols[x] = self.fresh("_x")
                         extra[key_cols[x]] = expr(x, env)
             attach: list[tuple[Any, tuple[str, ...], dict[Node, str]]] = []
+            if keyed or per_case:
+                self._layer_history(t, env, [a for g in keyed.values() for a in g] + per_case)
             for sig, aggs in keyed.items():
                 attach.append(self._keyed_pass(aggs, sig, t, env, key_cols))
             if per_case:
@@ -536,6 +538,34 @@ class _Compiler:
                     cols[inputs[x]] = expr(x, fenv)
         return inputs, cols
 
+    def _layer_history(self, t: Any, env: Env, aggs: Sequence[Count | Last]) -> None:
+        """The history as seen from each (debtor, now, zones) of the layer's guarded cases:
+        entries up to `now`, joined ONCE and shared by every pass of the layer."""
+        f, _ = self._frame_base(t, env, aggs)
+        bounds = sorted({n for a in aggs for n in days_windows(a)})
+        d = f.select(*_DK, "_z1", *(f"_b{n}" for n in bounds)).distinct()
+        read = {"debtor_key", "seq", "at"}
+        for a in aggs:
+            read |= _columns_read_deep(a)
+        h = self.history.select(*(c for c in _HISTORY_COLUMNS if c in read))
+        j = d.join(h, d["debtor_key"] == h["debtor_key"])
+        j = j.select(*d.columns, **{f"e0_{c}": h[c] for c in h.columns if c != "debtor_key"})
+        self.layer_h = j.filter(j["e0_at"] <= j["now"])
+
+    def _history(self, depth: int, pre: Node | None) -> Any:
+        """The layer's history rows, entry columns prefixed e{depth}_ (and, below the top,
+        the debtor columns too), pre-filtered by an entry-only condition."""
+        h = self.layer_h
+        if pre is not None:
+            env = Env(h, {}, ev="e0_")
+            h = h.filter([cond(c, env) for c in conjuncts(pre)])
+        if depth == 0:
+            return h
+        ep = f"e{depth}_"
+        cols = {f"{ep}{c}": h[c] for c in _DK}
+        cols.update({ep + c[3:]: h[c] for c in h.columns if c.startswith("e0_")})
+        return h.select(**cols)
+
     def _keyed_pass(
         self,
         aggs: Sequence[Count | Last],
@@ -545,13 +575,11 @@ class _Compiler:
         key_cols: Mapping[Node, str],
     ) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
         """Aggregates that read the case only through `Ev(col) == value` keys (and `now`,
-        zones): one pass over (distinct debtors of the guarded cases) x history, grouped by
-        the debtor and the entries' key columns, matched back on the cases' values."""
+        zones): grouped by (debtor, now, zones) and the entries' key columns, matched back on
+        the cases' values."""
         f, fenv = self._frame_base(t, env, aggs)
         inputs, cols = self._inputs_of(aggs, fenv, debtor_level=True)
-        bounds = sorted({n for a in aggs for n in days_windows(a)})
-        # one row per debtor, instant and zones: the history must not be joined twice
-        table = f.select(*_DK, "_z1", *(f"_b{n}" for n in bounds), **cols).distinct()
+        table = f.select(*_DK, **cols).distinct() if cols else None
         res = self._multi(aggs, _Frame(table, _DK, inputs, 0), {}, sig)
         res = res.rename({key_cols[x]: f"e0_{col}" for col, x in sig})
         key = (*_DK, *(key_cols[x] for _, x in sig))
@@ -563,24 +591,14 @@ class _Compiler:
         """Aggregates that need the case row: one join of the guarded cases x history."""
         f, fenv = self._frame_base(t, env, aggs)
         inputs, cols = self._inputs_of(aggs, fenv)
-        bounds = sorted({n for a in aggs for n in days_windows(a)})
         guards: dict[Node, str] = {}
         if len(aggs) > 1:
             for a in aggs:
                 guards[a] = self.fresh("_g")
                 cols[guards[a]] = self.guard_expr(self.guard(a), fenv)
-        table = f.select("case_id", *_DK, "_z1", *(f"_b{n}" for n in bounds), **cols)
+        table = f.select("case_id", *_DK, **cols)
         res = self._multi(aggs, _Frame(table, ("case_id",), inputs, 0), guards, ())
         return res, ("case_id",), {a: self.specials[a].name for a in aggs}
-
-    # -- aggregates -----------------------------------------------------------------------
-    def _history(self, depth: int, pre: Node | None, columns: Iterable[str]) -> Any:
-        h = self.history
-        if pre is not None:
-            env = Env(h, {}, ev="")
-            h = h.filter([cond(c, env) for c in conjuncts(pre)])
-        wanted = {"debtor_key", "seq", "at", *columns}
-        return h.select(**{f"e{depth}_{c}": h[c] for c in _HISTORY_COLUMNS if c in wanted})
 
     def _split(
         self, where: Node, depth: int
@@ -600,6 +618,15 @@ class _Compiler:
                 resid.append(c)
         return pre, keys, resid
 
+    def _rows(self, frame: _Frame, pre: Node | None) -> Any:
+        """The frame's rows x their debtors' history (depth 0)."""
+        h = self._history(0, pre)
+        if frame.table is None:
+            return h
+        ft = frame.table
+        j = ft.join(h, list(_DK))
+        return j.select(*ft.columns, *(c for c in h.columns if c not in ft.columns))
+
     def _multi(
         self,
         aggs: Sequence[Count | Last],
@@ -608,19 +635,15 @@ class _Compiler:
         sig: tuple[tuple[str, Node], ...],
     ) -> Any:
         """Several top-level aggregates over one frame: one join, one GROUP BY (the frame key
-        and, for keyed aggregates, the entries' key columns `sig`)."""
+        and, for keyed aggregates, the entries' key columns `sig`). A frame without a table
+        is every (debtor, now, zones) of the layer."""
         splits = {a: self._split(a.where, 0) for a in aggs}
         pres = [_and(splits[a][0]) if splits[a][0] else None for a in aggs]
         pre = None if any(p is None for p in pres) else _or([p for p in pres if p is not None])
+        j = self._rows(frame, pre)
         nested = list(
             dict.fromkeys(n for a in aggs for c in splits[a][2] for n in nested_aggregates(c))
         )
-        read = _columns_read(aggs).union(*(_columns_read_outer(n) for n in nested))
-        h = self._history(0, pre, read)
-        ft = frame.table
-        j = ft.join(h, ft["debtor_key"] == h["e0_debtor_key"])
-        j = j.select(*ft.columns, *h.columns)
-        j = j.filter(j["e0_at"] <= j["now"])
         names: dict[Node, str] = dict(frame.inputs)
         for n in nested:
             encl = [a for a in aggs if any(n in nested_aggregates(c) for c in splits[a][2])]
@@ -645,7 +668,8 @@ class _Compiler:
             parts += [cond(c, env) for c in resid_a]
             where = lazy_and(parts, flags)
             out[self.specials[a].name] = _agg_value(a, j, env, "e0_", where)
-        return j.group_by([*frame.key, *(f"e0_{col}" for col, _ in sig)]).agg(**out)
+        key = frame.key if frame.table is not None else _DK
+        return j.group_by([*key, *(f"e0_{col}" for col, _ in sig)]).agg(**out)
 
     def _attach_nested(
         self, node: Count | Last, frame: _Frame, j: Any, outer_pre: Node | None
@@ -658,44 +682,36 @@ class _Compiler:
         by_debtor = all(map(dk_level, inputs))
         keyed = (
             by_debtor
-            and all(isinstance(x, Outer) or not free(x) for _, x in keys1)
+            and not inputs
+            and all(isinstance(x, Outer) for _, x in keys1)
             and not any("outer" in free(c) for c in resid1)
             and not any(nested_aggregates(c) for c in resid1)
         )
         if keyed:
-            # the value depends on the enclosing entry only through the key columns
-            d = frame.table.select(*_dk_columns(frame, inputs)).distinct()
-            h = self._history(1, _and(pre1) if pre1 else None, _columns_read([node]))
-            r = d.join(h, d["debtor_key"] == h["e1_debtor_key"])
-            r = r.select(*d.columns, *h.columns)
-            env = Env(r, frame.inputs, ev="e1_")
-            parts = [r["e1_at"] <= r["now"], *_window(node, r, "e1_")]
-            group = list(_DK)
-            renames: dict[str, str] = {}
-            for col, x in keys1:
-                if isinstance(x, Outer):
-                    renames[f"e1_{col}"] = f"e0_{x.column}"
-                    group.append(f"e1_{col}")
-                else:
-                    parts.append((r[f"e1_{col}"] == env.table[frame.inputs[x]]).fill_null(False))
-            parts += [cond(c, env) for c in resid1]
-            r = r.filter(parts)
-            env = Env(r, frame.inputs, ev="e1_")
-            g = r.group_by(group).agg(v=_agg_value(node, r, env, "e1_", None))
-            g = g.rename({new: old for old, new in renames.items()})
-            key = (*_DK, *renames.values())
-            g = g.rename({name: "v"})
-            return _left_attach(j, g, key, {name: count}), name
-        if by_debtor:
-            d = frame.table.select(*_dk_columns(frame, inputs)).distinct()
-            h = self._history(0, outer_pre, _columns_read_outer(node))
-            r = d.join(h, d["debtor_key"] == h["e0_debtor_key"])
-            r = r.select(*d.columns, *h.columns)
-            r = r.filter(r["e0_at"] <= r["now"])
+            # the value depends on the enclosing entry only through the key columns: one
+            # group per (debtor, now, zones, key values), matched on the enclosing entry's
+            r = self._history(0, _and(pre1) if pre1 else None)
+            env = Env(r, {}, ev="e0_")
+            parts = [*_window(node, r, "e0_"), *(cond(c, env) for c in resid1)]
+            if parts:
+                r = r.filter(parts)
+                env = Env(r, {}, ev="e0_")
+            group = {f"_k{i}": r[f"e0_{col}"] for i, (col, _) in enumerate(keys1)}
+            g = r.group_by([*_DK, *(v.name(k) for k, v in group.items())]).agg(
+                **{name: _agg_value(node, r, env, "e0_", None)}
+            )
+            renames = {}
+            for i, (_, x) in enumerate(keys1):
+                assert isinstance(x, Outer)
+                renames[f"e0_{x.column}"] = f"_k{i}"
+            g = g.rename(renames)
+            return _left_attach(j, g, (*_DK, *renames), {name: count}), name
+        if by_debtor and not inputs:
+            r = self._history(0, outer_pre)
             key = (*_DK, "e0_seq")
         else:
             r = j
-            key = (*frame.key, "e0_seq")
+            key = (*frame.key, "e0_seq") if frame.table is not None else (*_DK, "e0_seq")
         res = self._aggregate(node, _Frame(r, key, frame.inputs, 1))
         res = res.rename({name: "v"})
         return _left_attach(j, res, key, {name: count}), name
@@ -706,15 +722,17 @@ class _Compiler:
         d = frame.depth
         ep, op = f"e{d}_", f"e{d - 1}_"
         pre, keys, resid = self._split(node.where, d)
-        h = self._history(d, _and(pre) if pre else None, _columns_read([node]))
+        h = self._history(d, _and(pre) if pre else None)
         ft = frame.table
-        preds = [ft["debtor_key"] == h[f"{ep}debtor_key"]]
+        preds = [ft[c] == h[f"{ep}{c}"] for c in _DK]
         for col, x in keys:
             left = ft[f"{op}{x.column}"] if isinstance(x, Outer) else ft[frame.inputs[x]]
             preds.append(left == h[f"{ep}{col}"])
         j = ft.join(h, preds)
-        j = j.select(*ft.columns, *h.columns)
-        j = j.filter([j[f"{ep}at"] <= j["now"], *_window(node, j, ep)])
+        j = j.select(*ft.columns, *(c for c in h.columns if not c.startswith(tuple(f"{ep}{k}" for k in _DK))))
+        w = _window(node, j, ep)
+        if w:
+            j = j.filter(w)
         names: dict[Node, str] = dict(frame.inputs)
         for n in dict.fromkeys(x for c in resid for x in nested_aggregates(c)):
             inner = self._aggregate(n, _Frame(j, (*frame.key, f"{ep}seq"), frame.inputs, d + 1))
@@ -982,6 +1000,19 @@ def _columns_read(aggs: Iterable[Count | Last]) -> set[str]:
         visit(a.where)
         if isinstance(a, Last):
             out.add("at" if a.column == "local_date" else a.column)
+    return out
+
+
+def _columns_read_deep(node: Count | Last) -> set[str]:
+    """History columns read by an aggregate and the aggregates nested in it."""
+    out: set[str] = set()
+    for n in walk(node.where):
+        if isinstance(n, Ev | Outer):
+            out.add("at" if n.column == "local_date" else n.column)
+        elif isinstance(n, Last):
+            out.add("at" if n.column == "local_date" else n.column)
+    if isinstance(node, Last):
+        out.add("at" if node.column == "local_date" else node.column)
     return out
 
 

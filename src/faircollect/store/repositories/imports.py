@@ -46,6 +46,7 @@ __all__ = [
     "ExistingLoan",
     "ExistingPayment",
     "JSONText",
+    "RowSink",
     "add_batch",
     "borrowers_by_key",
     "borrowers_by_ref",
@@ -56,6 +57,7 @@ __all__ = [
     "creditors_by_code",
     "import_pragmas",
     "installments_for_loans",
+    "instant_suffix",
     "loans_by_ref",
     "make_durable",
     "payments_by_ref",
@@ -490,6 +492,91 @@ def bulk_insert(
         if progress is not None:
             progress(stop - start)
     return done
+
+
+def instant_suffix(conn: Connection) -> str:
+    """What follows "YYYY-MM-DD HH:MM:SS.ffffff" (UTC) in an instant given to `RowSink`:
+    nothing on SQLite (SQLAlchemy's stored text), "+00" on PostgreSQL (timestamptz)."""
+    return "" if conn.dialect.name == "sqlite" else "+00"
+
+
+def _sql_literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")  # pragma: no cover
+
+
+class RowSink:
+    """Bulk insert of ready rows into one table, inside the caller's transaction.
+
+    Each row is a tuple of driver-ready values in `columns` order (storage form: dates
+    ``YYYY-MM-DD``, instants as text with `instant_suffix`, JSON as text, decimals as exact
+    text, ints, None). Columns not given take `constants` or the model's Python-side default,
+    the same for every row; on SQLite they are part of the prepared statement (bound once),
+    so a row binds only its own values. SQLite: one ``executemany`` per call on the
+    transaction's own DB-API connection; PostgreSQL: ``COPY ... FROM STDIN``."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        table: Table,
+        columns: Sequence[str],
+        constants: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+        unknown = [c for c in self.columns if c not in table.c]
+        if unknown:
+            raise ValueError(f"{table.name} has no column(s) {unknown}")
+        fixed: dict[str, Any] = {}
+        for col in table.columns:
+            if col.name in self.columns:
+                continue
+            if constants and col.name in constants:
+                fixed[col.name] = _converter(conn, col)([constants[col.name]])[0]
+                continue
+            has, value = _default(col)
+            if has:
+                fixed[col.name] = _converter(conn, col)([value])[0]
+            elif not col.nullable and not (col.primary_key and col.autoincrement is not False):
+                raise ValueError(f"{table.name}.{col.name} is required")
+        self.sqlite = conn.dialect.name == "sqlite"
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        self._raw: Any = raw
+        names = ", ".join([*self.columns, *fixed])
+        if self.sqlite:
+            values = ["?"] * len(self.columns) + [_sql_literal(v) for v in fixed.values()]
+            self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(values)})"
+            self._tail: tuple[Any, ...] = ()
+        else:
+            self.sql = f"COPY {table.name} ({names}) FROM STDIN"
+            self._tail = tuple(fixed.values())
+        self.rows = 0
+
+    def write(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        if not rows:
+            return 0
+        if self.sqlite:
+            self._raw.executemany(self.sql, rows)
+        else:
+            tail = self._tail
+            with self._raw.cursor() as cur, cur.copy(self.sql) as copy:
+                write = copy.write_row
+                if tail:
+                    for r in rows:
+                        write(r + tail)
+                else:
+                    for r in rows:
+                        write(r)
+        self.rows += len(rows)
+        return len(rows)
 
 
 def bulk_update(

@@ -253,9 +253,7 @@ def work_items_for_run(
 def no_action_for_run(
     session: Session, run_id: int, *, scope: Scope, limit: int | None = None, offset: int = 0
 ) -> list[NoActionItem]:
-    stmt = select(NoActionItem).where(NoActionItem.run_id == run_id).order_by(
-        NoActionItem.loan_ref
-    )
+    stmt = select(NoActionItem).where(NoActionItem.run_id == run_id).order_by(NoActionItem.loan_ref)
     stmt = _scoped(stmt, NoActionItem, scope).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -293,8 +291,16 @@ def account_rows(session: Session, run_ids: Sequence[int], *, scope: Scope) -> A
 
     cols: dict[str, list[Any]] = {
         k: []
-        for k in ("run_id", "as_of", "loan_ref", "arm", "bucket", "balance_minor", "currency",
-                  "treatment")  # fmt: skip
+        for k in (
+            "run_id",
+            "as_of",
+            "loan_ref",
+            "arm",
+            "bucket",
+            "balance_minor",
+            "currency",
+            "treatment",
+        )
     }
     for model, treated in ((WorkItem, True), (NoActionItem, False)):
         stmt = select(

@@ -184,8 +184,8 @@ def accounts(session: Session, *, as_of: date, scope: Scope, since: date) -> pa.
          hold) = r  # fmt: skip
         p = points.get(bid, _NO_POINTS)
         debtor_phones = p["debtor_phone_status"]
-        has_phone = any(s != "invalid" for s in debtor_phones) if debtor_phones else (
-            phone is not None
+        has_phone = (
+            any(s != "invalid" for s in debtor_phones) if debtor_phones else (phone is not None)
         )
         bs = breathing if isinstance(breathing, dict) else None
         values = {
@@ -339,9 +339,19 @@ def contacts(
     borrowers = select(Loan.borrower_id).where(Loan.id.in_(_overdue_loans(as_of, scope)))
     stmt = (
         select(
-            c.code, b.ref, lo.ref, ce.at, ce.channel, ce.party, ce.outcome, ce.initiated_by,
-            ce.place, ce.purpose, ce.contact_point_id, ce.debt_refs,
-        )  # fmt: skip
+            c.code,
+            b.ref,
+            lo.ref,
+            ce.at,
+            ce.channel,
+            ce.party,
+            ce.outcome,
+            ce.initiated_by,
+            ce.place,
+            ce.purpose,
+            ce.contact_point_id,
+            ce.debt_refs,
+        )
         .join(b, b.id == ce.borrower_id)
         .join(c, c.id == ce.creditor_id)
         .outerjoin(lo, lo.id == ce.loan_id)
@@ -358,9 +368,20 @@ def contacts(
         .order_by(c.code, b.ref, ce.at, ce.id)
     )
     cols: dict[str, list[Any]] = {f.name: [] for f in CONTACT_COLUMNS}
-    for code, bref, lref, at, ch, party, outcome, init, place, purpose, cpid, refs in (
-        session.execute(stmt)
-    ):
+    for (
+        code,
+        bref,
+        lref,
+        at,
+        ch,
+        party,
+        outcome,
+        init,
+        place,
+        purpose,
+        cpid,
+        refs,
+    ) in session.execute(stmt):
         cols["debtor_key"].append(f"{code}/{bref}")
         cols["loan_ref"].append(lref)
         cols["at"].append(at.astimezone(UTC))

@@ -11,9 +11,10 @@ PREFIX = "/api/v1"
 
 
 def routers() -> list[APIRouter]:
-    from . import contacts, health, inbound, loans, me, messages, payments, rules
+    from . import contacts, health, inbound, loans, me, messages, payments, rules, workspace
 
     return [
         health.router, me.router, loans.router, rules.router,
         contacts.router, messages.router, payments.router, inbound.router,
+        workspace.router,
     ]  # fmt: skip

@@ -9,6 +9,6 @@ __all__ = ["routers"]
 
 
 def routers() -> list[APIRouter]:
-    from . import auth_pages, home, lang, vendor
+    from . import auth_pages, home, lang, vendor, workspace
 
-    return [auth_pages.router, home.router, lang.router, vendor.router]
+    return [auth_pages.router, home.router, lang.router, vendor.router, workspace.router]

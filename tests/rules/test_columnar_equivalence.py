@@ -123,7 +123,9 @@ def rich_scenario(rng: random.Random, pack: str) -> tuple[Scenario, EngineConfig
                     "debt_ids": rng.choice([[], [a["debt_id"]] if a["debt_id"] else [], debts]),
                     "outcome": rng.choice(outcomes),
                     "initiated_by": "collector" if rng.random() < 0.9 else "consumer",
-                    "contact_point": a["contact_point"] if rng.random() < 0.7 else rng.choice(points),
+                    "contact_point": a["contact_point"]
+                    if rng.random() < 0.7
+                    else rng.choice(points),
                     "place": rng.choice([a["place"], "home", "mobile", "work", None]),
                 }
             )
@@ -135,7 +137,11 @@ def rich_scenario(rng: random.Random, pack: str) -> tuple[Scenario, EngineConfig
             other["contact_point"] = e["contact_point"]
     if hist and rng.random() < 0.25:  # a conversation about several debts
         e = rng.choice(hist)
-        e.update(channel="call", outcome="conversation", initiated_by=rng.choice(["collector", "consumer"]))
+        e.update(
+            channel="call",
+            outcome="conversation",
+            initiated_by=rng.choice(["collector", "consumer"]),
+        )
         e["debt_ids"] = rng.sample(debts, rng.randint(1, len(debts)))
         e["party"] = a["party"] if rng.random() < 0.7 else e["party"]
     if rng.random() < 0.15:  # a dispute around the validation period
@@ -161,7 +167,13 @@ def rich_scenario(rng: random.Random, pack: str) -> tuple[Scenario, EngineConfig
         windows = []
         for _ in range(rng.randint(1, 3)):
             frm, to = rng.choice(
-                [("12:00", "14:00"), ("22:00", "07:00"), ("00:00", "24:00"), ("18:30", "24:00"), ("06:00", "09:15")]
+                [
+                    ("12:00", "14:00"),
+                    ("22:00", "07:00"),
+                    ("00:00", "24:00"),
+                    ("18:30", "24:00"),
+                    ("06:00", "09:15"),
+                ]
             )
             w: dict[str, Any] = {"from": frm, "to": to}
             if rng.random() < 0.6:
@@ -202,7 +214,9 @@ def rich_scenario(rng: random.Random, pack: str) -> tuple[Scenario, EngineConfig
     sources: dict[str, str] = {}
     if rng.random() < 0.3:
         sources = {p: rng.choice(SOURCES) for p in points}
-    return Scenario.model_validate(d), EngineConfig(contact_window=window, contact_point_sources=sources)
+    return Scenario.model_validate(d), EngineConfig(
+        contact_window=window, contact_point_sources=sources
+    )
 
 
 def _expected(s: Scenario, cfg: EngineConfig) -> tuple[bool, list[str], str | None]:
@@ -211,9 +225,7 @@ def _expected(s: Scenario, cfg: EngineConfig) -> tuple[bool, list[str], str | No
     return d.allowed, rules, d.violations[0].provision if d.violations else None
 
 
-def _compare(
-    scenarios: Sequence[Scenario], configs: Sequence[EngineConfig], out: pa.Table
-) -> None:
+def _compare(scenarios: Sequence[Scenario], configs: Sequence[EngineConfig], out: pa.Table) -> None:
     assert out.num_rows == len(scenarios)
     assert out.column("case_id").to_pylist() == list(range(len(scenarios)))
     bad = []
@@ -256,12 +268,16 @@ def test_debtors_with_many_actions_do_not_see_each_others_history(seed: int) -> 
             action = dict(base.action.model_dump(by_alias=True))
             action.update(
                 channel=rng.choice(["call", "call", "sms", "email", "visit", "ai_voice", "letter"]),
-                party=rng.choice(["debtor", "debtor", "debtor", "spouse", "third_party", "emergency_contact"]),
+                party=rng.choice(
+                    ["debtor", "debtor", "debtor", "spouse", "third_party", "emergency_contact"]
+                ),
                 contact_point=rng.choice(["p1", "p2", "p3", None]),
                 debt_id=rng.choice(["L1", "L2", "L3", None]),
             )
             now = base.now + timedelta(minutes=rng.choice([0, 0, 0, 61, -600, 1440]))
-            scenarios.append(base.model_copy(update={"action": base.action.model_validate(action), "now": now}))
+            scenarios.append(
+                base.model_copy(update={"action": base.action.model_validate(action), "now": now})
+            )
             configs.append(cfg)
             keys.append(debtor)
     order = list(range(len(scenarios)))

@@ -23,9 +23,13 @@ JSON as text, decimals as exact text.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import itertools
 import multiprocessing
 import os
 import pickle
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -59,6 +63,7 @@ __all__ = [
     "ContactBatch",
     "LoanBatch",
     "LoanRows",
+    "Packed",
     "Pipeline",
     "PolicySpec",
     "build_borrowers",
@@ -67,11 +72,13 @@ __all__ = [
     "encrypt_points",
     "instant_texts",
     "make_pool",
+    "pack",
     "vault_for",
 ]
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 PARALLEL_FROM = 100_000  # loans; below this a pool costs more than it saves
+WORKER_NICENESS = int(os.environ.get("FAIRCOLLECT_IMPORT_NICENESS", "0"))
 
 LOAN_COLUMNS = (
     "id",
@@ -195,12 +202,39 @@ class LoanBatch(NamedTuple):
     pay_channel: list[str]
     as_of: int  # ordinal
     instant_suffix: str
+    per: int  # rows per statement (`RowSink.per_statement`)
+
+
+class Packed(NamedTuple):
+    """Rows for a `RowSink`: `full` holds tuples of `per` rows each (their values one after
+    the other: one multi-row INSERT binds a whole tuple), `rest` the remaining rows one tuple
+    each."""
+
+    full: list[tuple[Any, ...]]
+    rest: list[tuple[Any, ...]]
+    rows: int
+
+    def all_rows(self, ncols: int) -> list[tuple[Any, ...]]:
+        """Every row as its own tuple (tests, small imports)."""
+        out = [t[i : i + ncols] for t in self.full for i in range(0, len(t), ncols)]
+        return out + self.rest
+
+
+def pack(values: list[Any], ncols: int, per: int) -> Packed:
+    """Packs a flat list of row values (`ncols` per row) into `Packed` with `per` rows per
+    tuple."""
+    n = len(values) // ncols
+    step = ncols * max(1, per)
+    cut = (n // max(1, per)) * step
+    full = [tuple(values[i : i + step]) for i in range(0, cut, step)]
+    rest = [tuple(values[i : i + ncols]) for i in range(cut, len(values), ncols)]
+    return Packed(full, rest, n)
 
 
 class LoanRows(NamedTuple):
-    loans: list[tuple[Any, ...]]  # LOAN_COLUMNS
-    installments: list[tuple[Any, ...]]  # INSTALLMENT_COLUMNS
-    payments: list[tuple[Any, ...]]  # PAYMENT_COLUMNS
+    loans: Packed  # LOAN_COLUMNS
+    installments: Packed  # INSTALLMENT_COLUMNS
+    payments: Packed  # PAYMENT_COLUMNS
 
 
 def instant_texts(instants: np.ndarray, suffix: str = "") -> list[str]:
@@ -252,10 +286,10 @@ def build_loans(b: LoanBatch) -> LoanRows:
     as_of = b.as_of
     rates: dict[tuple[int, Decimal, int], tuple[int, int]] = {}
     apr_text: dict[Decimal, str] = {}
-    loans: list[tuple[Any, ...]] = []
-    insts: list[tuple[Any, ...]] = []
-    pays: list[tuple[Any, ...]] = []
-    add_inst, add_pay = insts.append, pays.append
+    loans: list[Any] = []
+    insts: list[Any] = []
+    pays: list[Any] = []
+    add_loan, add_inst, add_pay = loans.extend, insts.extend, pays.extend
     for k in range(n):
         o = orig[k]
         f = first_given[k]
@@ -296,7 +330,7 @@ def build_loans(b: LoanBatch) -> LoanRows:
         if at is None:
             at = apr_text[apr] = format(apr, "f")
         cur = b.currency[k]
-        loans.append(
+        add_loan(
             (
                 lid,
                 b.refs[k],
@@ -332,7 +366,12 @@ def build_loans(b: LoanBatch) -> LoanRows:
                     _ALLOC_UNAPPLIED % a if a[4] else _ALLOC % a[:4],
                 )
             )
-    return LoanRows(loans, insts, pays)
+    per = b.per
+    return LoanRows(
+        pack(loans, len(LOAN_COLUMNS), per),
+        pack(insts, len(INSTALLMENT_COLUMNS), per),
+        pack(pays, len(PAYMENT_COLUMNS), per),
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -351,11 +390,13 @@ class BorrowerBatch(NamedTuple):
     timezones: list[str | None]
     locales: list[str]
     point_ids: np.ndarray  # ids of the own contact points: per borrower phone, then e-mail
+    per: int  # rows per statement
 
 
 class BorrowerRows(NamedTuple):
-    borrowers: list[tuple[Any, ...]]  # BORROWER_COLUMNS
-    points: list[tuple[Any, ...]]  # POINT_COLUMNS: each borrower's own phone and e-mail
+    borrowers: Packed  # BORROWER_COLUMNS
+    points: Packed  # POINT_COLUMNS: each borrower's own phone and e-mail
+    keys: list[tuple[int, str, str]]  # (borrower id, kind, blind index) of those points
 
 
 def vault_for(secret: Vault | tuple[str, ...]) -> Vault:
@@ -409,11 +450,16 @@ def build_borrowers(secret: Vault | tuple[str, ...], b: BorrowerBatch) -> Borrow
     point_ids = b.point_ids.tolist()
     if len(point_ids) != len(owners):
         raise ValueError("point ids do not match the borrowers' phones and e-mails")
-    points = [
-        (pid, bid, kind, "debtor", PLACE_BY_KIND.get(kind, "other"), "application", e, x)
-        for pid, (bid, kind, x), e in zip(point_ids, owners, sealed, strict=True)
-    ]
-    return BorrowerRows(borrowers, points)
+    points: list[Any] = []
+    add = points.extend
+    for pid, (bid, kind, x), e in zip(point_ids, owners, sealed, strict=True):
+        add((pid, bid, kind, "debtor", PLACE_BY_KIND.get(kind, "other"), "application", e, x))
+    flat = list(itertools.chain.from_iterable(borrowers))
+    return BorrowerRows(
+        pack(flat, len(BORROWER_COLUMNS), b.per),
+        pack(points, len(POINT_COLUMNS), b.per),
+        owners,
+    )
 
 
 def encrypt_points(
@@ -451,27 +497,27 @@ class ContactBatch(NamedTuple):
     initiated_by: list[str]
     collector: list[str | None]
     instant_suffix: str
+    per: int  # rows per statement
 
 
-def build_contacts(b: ContactBatch) -> list[tuple[Any, ...]]:
+def build_contacts(b: ContactBatch) -> Packed:
     debts = {r: f'["{r}"]' for r in b.loan_refs}  # refs are [A-Za-z0-9_.:/-]: no escaping
-    return list(
-        zip(
-            b.ids.tolist(),
-            b.refs,
-            b.creditor_id.tolist(),
-            b.borrower_id.tolist(),
-            b.loan_id.tolist(),
-            [debts[r] for r in b.loan_refs],
-            instant_texts(b.at, b.instant_suffix),
-            b.channel,
-            b.party,
-            b.outcome,
-            b.initiated_by,
-            b.collector,
-            strict=True,
-        )
+    rows = zip(
+        b.ids.tolist(),
+        b.refs,
+        b.creditor_id.tolist(),
+        b.borrower_id.tolist(),
+        b.loan_id.tolist(),
+        [debts[r] for r in b.loan_refs],
+        instant_texts(b.at, b.instant_suffix),
+        b.channel,
+        b.party,
+        b.outcome,
+        b.initiated_by,
+        b.collector,
+        strict=True,
     )
+    return pack(list(itertools.chain.from_iterable(rows)), len(CONTACT_COLUMNS), b.per)
 
 
 # ---------------------------------------------------------------------------------------
@@ -481,13 +527,26 @@ def _ready() -> bool:
     return True
 
 
-def _run_pickled(job: bytes) -> bytes:
+def _worker_init(niceness: int) -> None:
+    """Workers yield the CPU to the writer (the import's critical path) and skip the cyclic
+    garbage collector (their batches make no reference cycles; the process ends with the
+    import)."""
+    gc.disable()
+    if niceness:
+        with contextlib.suppress(OSError):  # not allowed: run at normal priority
+            os.nice(niceness)
+
+
+def _run_pickled(job: bytes) -> tuple[bytes, float]:
     """Run a pickled (function, arguments) and return its pickled result. Jobs and results
     cross the pipe as bytes so that the parent pickles and unpickles them in its main thread,
     when it chooses: left to the pool's helper threads, (un)pickling large batches contends
-    for the GIL with the writer, whose every row releases and re-takes it."""
+    for the GIL with the writer, whose every statement releases and re-takes it. Also
+    returns the CPU seconds the job took here."""
+    c0 = time.process_time()
     fn, args = pickle.loads(job)
-    return pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
+    out = pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
+    return out, time.process_time() - c0
 
 
 def make_pool(workers: int | None, loans: int) -> ProcessPoolExecutor | None:
@@ -496,11 +555,13 @@ def make_pool(workers: int | None, loans: int) -> ProcessPoolExecutor | None:
     0 or 1 = none."""
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if loans >= PARALLEL_FROM else 0
-    if workers <= 1:
+    if workers < 1:
         return None
     ctx: Any = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["faircollect.portfolio.derive"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(WORKER_NICENESS,)
+    )
     for _ in range(workers):  # start every worker now: they boot while the files are read
         pool.submit(_ready)
     return pool
@@ -523,10 +584,9 @@ class Pipeline:
         self.window = window
         self.waiting = 0.0  # seconds the consumer waited for a result
         self.unpacking = 0.0  # seconds spent unpickling results
+        self.worker_cpu = 0.0  # CPU seconds the workers spent on the jobs
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
-        import time
-
         if self.pool is None:
             for tag, fn, args in self.jobs:
                 yield tag, fn(*args)
@@ -548,6 +608,8 @@ class Pipeline:
                 result = future.result()
                 t1 = time.perf_counter()
                 self.waiting += t1 - t0
+                result, cpu = result
+                self.worker_cpu += cpu
                 value = pickle.loads(result)
                 self.unpacking += time.perf_counter() - t1
                 del result

@@ -290,5 +290,3 @@ def _first_false(part: Part, data: ScenarioData, after: datetime, end: datetime)
 
 
 _DAY = timedelta(days=1)
-
-

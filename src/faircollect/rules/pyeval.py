@@ -58,10 +58,10 @@ from faircollect.rules.vocab import (
 
 __all__ = [
     "BoundarySpec",
-    "Release",
     "Compiler",
     "Ctx",
     "Fn",
+    "Release",
     "ScenarioData",
     "add_business_days",
     "boundary_spec",
@@ -470,19 +470,20 @@ class Compiler:
             return _or(tuple(self.compile(x) for x in node.args))
         if isinstance(node, Not):
             a = self.compile(node.arg)
-            g: Fn = lambda c: not a(c)  # noqa: E731
+            not_fn: Fn = lambda c: not a(c)  # noqa: E731
             inner = node.arg
             if (
                 isinstance(inner, LocalTimeInAllZones)
                 and isinstance(inner.start, Const)
                 and isinstance(inner.end, Const)
             ):
-                _RELEASES[g] = _hours_release(_const_time(inner.start), _const_time(inner.end), g)
+                start, end = _const_time(inner.start), _const_time(inner.end)
+                _RELEASES[not_fn] = _hours_release(start, end, not_fn)
             elif isinstance(inner, And):
                 checks = self._never_checks(inner)
                 if checks:
-                    _RELEASES[g] = _never_release(checks)
-            return g
+                    _RELEASES[not_fn] = _never_release(checks)
+            return not_fn
         if isinstance(node, If):
             cnd, th, ot = (
                 self.compile(node.cond),
@@ -838,7 +839,7 @@ def _outer_key(where: Node) -> tuple[str, str, Node] | None:
                 and b.column in _PLAIN_COLUMNS
             ):
                 rest = parts[:i] + parts[i + 1 :]
-                node: Node = Const(True) if not rest else (rest[0] if len(rest) == 1 else And(*rest))
+                node: Node = And(*rest) if len(rest) > 1 else (rest[0] if rest else Const(True))
                 return a.column, b.column, node
     return None
 

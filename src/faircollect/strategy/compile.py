@@ -160,8 +160,8 @@ def features(accounts: Any, contacts: Any, payments: Any, as_of: date) -> Any:
         last_paid_at=p.paid_at.max(),
         paid_30d_minor=p.amount_minor.sum(where=p.paid_at >= since(30)),
     )
+    debtor_paid = p.group_by("debtor_id").aggregate(debtor_paid_at=p.paid_at.max())
     a = accounts.left_join(pay, "loan_ref").drop("loan_ref_right")
-    debtor_paid = a.group_by("debtor_id").aggregate(debtor_paid_at=a.last_paid_at.max())
     a = a.left_join(debtor_paid, "debtor_id").drop("debtor_id_right")
     f = a.left_join(agg, "debtor_id").drop("debtor_id_right")
     response = ibis.greatest(f.last_rpc_at, f.debtor_paid_at)
@@ -333,6 +333,22 @@ def _by_arm(f: Any, arms: Sequence[ArmSpec], make: Any, else_: Any) -> Any:
     return ibis.cases(*((f.arm == a.arm, make(a)) for a in arms), else_=else_)
 
 
+def _by_spec(f: Any, arms: Sequence[ArmSpec], make: Any, else_: Any) -> Any:
+    """Like `_by_arm` for what depends only on the arm's strategy: arms that run the same
+    spec (the champion and the holdout) share one branch, and a single spec needs none."""
+    groups: list[tuple[ArmSpec, list[str]]] = []
+    for a in arms:
+        for first, names in groups:
+            if first.spec is a.spec or first.spec == a.spec:
+                names.append(a.arm)
+                break
+        else:
+            groups.append((a, [a.arm]))
+    if len(groups) == 1:
+        return make(groups[0][0])
+    return ibis.cases(*((f.arm.isin(names), make(a)) for a, names in groups), else_=else_)
+
+
 def _harm(t: str, spec: StrategySpec, f: Any) -> Any:
     hb = spec.harm_budget
     ok = ibis.literal(True)
@@ -411,7 +427,7 @@ def plan_table(f: Any, arms: Sequence[ArmSpec], scorer: Scorer) -> Any:
             *((cond_expr(s.when, f), s.name) for s in a.spec.segments), else_=null_str
         )
 
-    f = f.mutate(segment=_by_arm(f, arms, seg_of, null_str))
+    f = f.mutate(segment=_by_spec(f, arms, seg_of, null_str))
 
     def selection_of(a: ArmSpec) -> Any:
         if a.holdout is not None:
@@ -432,8 +448,8 @@ def plan_table(f: Any, arms: Sequence[ArmSpec], scorer: Scorer) -> Any:
 
     f = f.mutate(
         selection=_by_arm(f, arms, selection_of, null_str),
-        threshold_minor=_by_arm(f, arms, threshold_of, ibis.literal(0, "int64")),
-        excluded=_by_arm(f, arms, excluded_of, ibis.literal(False)),
+        threshold_minor=_by_spec(f, arms, threshold_of, ibis.literal(0, "int64")),
+        excluded=_by_spec(f, arms, excluded_of, ibis.literal(False)),
         **{f"er_{TIDX[t]}": f[f"er_{t}"] for t in TREATMENT_NAMES},
     )
     inl, av, cd, hb = [], [], [], []
@@ -449,10 +465,10 @@ def plan_table(f: Any, arms: Sequence[ArmSpec], scorer: Scorer) -> Any:
         def harm(a: ArmSpec, t: str = t) -> Any:
             return _harm(t, a.spec, f)
 
-        i_ = _by_arm(f, arms, in_ladder, ibis.literal(False))
+        i_ = _by_spec(f, arms, in_ladder, ibis.literal(False))
         a_ = i_ & f[BY_NAME[t].needs]
-        c_ = a_ & _by_arm(f, arms, conditions, ibis.literal(False)) & _floor(t, f)
-        h_ = c_ & _by_arm(f, arms, harm, ibis.literal(False))
+        c_ = a_ & _by_spec(f, arms, conditions, ibis.literal(False)) & _floor(t, f)
+        h_ = c_ & _by_spec(f, arms, harm, ibis.literal(False))
         inl.append(i_)
         av.append(a_)
         cd.append(c_)

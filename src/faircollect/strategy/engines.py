@@ -60,6 +60,8 @@ class DuckDBEngine(Engine):
         self.con = ibis.duckdb.connect(**config)
         self._n = 0
         self._decide_sql: dict[Any, tuple[Any, str]] = {}
+        self._history_all: int | None = None
+        self._history_kind: str | None = None
 
     def table(self, name: str, source: pa.Table | Path) -> Any:
         if isinstance(source, Path):
@@ -80,10 +82,27 @@ class DuckDBEngine(Engine):
         """Judge `cases` against `history` (restricted to the cases' debtors). The inputs go
         to fixed temporary tables, so the rule engine's query is built and compiled once per
         run and re-executed for later rounds."""
+        raw = self.con.con
         self.con.create_table("fc_cases", cases, temp=True, overwrite=True)
-        fixed = self.con.table("fc_cases")
-        h = history.semi_join(fixed.select("debtor_key").distinct(), "debtor_key")
-        self.con.create_table("fc_history", h, temp=True, overwrite=True)
+        if self._history_all is None:  # the history, read from the snapshot once per run
+            self.con.create_table("fc_history_all", history, temp=True, overwrite=True)
+            self._history_all = int(
+                raw.execute("SELECT count(*) FROM fc_history_all").fetchone()[0]
+            )
+        debtors = int(raw.execute("SELECT count(DISTINCT debtor_key) FROM fc_cases").fetchone()[0])
+        # a small round (fallbacks, second tries) gets only its debtors' history; a big one
+        # reads it all (the rule engine scans it once per aggregate either way)
+        kind = "view" if debtors * 8 > self._history_all else "table"
+        if self._history_kind is not None:
+            raw.execute(f"DROP {'VIEW' if self._history_kind == 'view' else 'TABLE'} fc_history")
+        if kind == "view":
+            raw.execute("CREATE TEMP VIEW fc_history AS SELECT * FROM fc_history_all")
+        else:
+            raw.execute(
+                "CREATE TEMP TABLE fc_history AS SELECT * FROM fc_history_all WHERE debtor_key IN "
+                "(SELECT DISTINCT debtor_key FROM fc_cases)"
+            )
+        self._history_kind = kind
         return self.decide_fixed(tuple(packs), as_of)
 
     def decide_fixed(self, packs: tuple[str, ...], as_of: date | None) -> Any:
@@ -164,9 +183,13 @@ class SparkEngine(Engine):
         keys = pa.table({"debtor_key": pa.compute.unique(c.column("debtor_key"))})
         h = self.to_arrow(history.semi_join(self.table("_fc_keys", keys), "debtor_key"))
         duck = self._duck()
-        duck.con.create_table("fc_cases", c, temp=True, overwrite=True)
-        duck.con.create_table("fc_history", h.cast(history_schema), temp=True, overwrite=True)
-        out = duck.to_arrow(duck.decide_fixed(tuple(packs), as_of))
+        duck._history_all = None  # this round's debtors only: a fresh history each time
+        out = duck.to_arrow(
+            duck.decide(_arrow_table(duck, "_fc_c", c),
+                        _arrow_table(duck, "_fc_h", h.cast(history_schema)), packs=packs,
+                        as_of=as_of, cases_schema=cases_schema,
+                        history_schema=history_schema)
+        )  # fmt: skip
         return self.table("_fc_decided", out)
 
     def _duck(self) -> DuckDBEngine:
@@ -178,6 +201,11 @@ class SparkEngine(Engine):
         if self._duckdb is not None:
             self._duckdb.close()
         self._tmp.cleanup()
+
+
+def _arrow_table(duck: DuckDBEngine, name: str, table: pa.Table) -> Any:
+    duck.con.con.register(name, table)
+    return duck.con.table(name)
 
 
 def make_engine(name: str, **kw: Any) -> Engine:

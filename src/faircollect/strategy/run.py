@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import time as _time
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -83,6 +85,20 @@ def _struct_list(text: str) -> list[dict[str, Any]]:
     ]
 
 
+@contextmanager
+def _quiet_engines() -> Iterator[None]:
+    """Ibis 12 calls DuckDB 2's deprecated `fetch_arrow_table`, PySpark 4 warns that it does
+    not fully support pandas 3: neither is actionable here, and tests turn warnings into
+    errors."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*fetch_arrow_table", category=DeprecationWarning
+        )
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                                category=FutureWarning)  # fmt: skip
+        yield
+
+
 def plan(
     snapshot: Snapshot,
     arms: Sequence[C.ArmSpec],
@@ -92,6 +108,18 @@ def plan(
     progress: Progress | None = None,
 ) -> PlanResult:
     """Plan the as-of day for every account of the snapshot (see the package docs)."""
+    with _quiet_engines():
+        return _plan(snapshot, arms, engine=engine, scorer=scorer, progress=progress)
+
+
+def _plan(
+    snapshot: Snapshot,
+    arms: Sequence[C.ArmSpec],
+    *,
+    engine: str | Engine,
+    scorer: Scorer | None,
+    progress: Progress | None,
+) -> PlanResult:
     from faircollect.rules.columnar.schema import CASES_SCHEMA, HISTORY_SCHEMA, WINDOW_TYPE
 
     eng = make_engine(engine) if isinstance(engine, str) else engine

@@ -21,7 +21,8 @@ Schemas (one row per ...)
   loan_ref (null: not tied to a loan), `at` (UTC), channel, party, outcome, initiated_by,
   place, purpose, contact_point, debt_ids — the vocabulary of DESIGN 4.3 (blocked attempts
   are not contacts and are absent).
-- `payments` (`PAYMENTS`): loan_ref, paid_at (UTC), amount_minor.
+- `payments` (`PAYMENTS`): loan_ref, debtor_id (of the loan's borrower), paid_at (UTC),
+  amount_minor.
 - `collectors` (`COLLECTORS`): name, daily_capacity, creditors (codes; empty: all),
   languages (zh, en; empty: all).
 - `field_teams` (`FIELD_TEAMS`): name, daily_capacity, regions, creditors (empty: all),
@@ -126,7 +127,14 @@ CONTACTS = pa.schema(
         ("debt_ids", _STRS),
     ]
 )
-PAYMENTS = pa.schema([("loan_ref", pa.string()), ("paid_at", _TS), ("amount_minor", pa.int64())])
+PAYMENTS = pa.schema(
+    [
+        ("loan_ref", pa.string()),
+        ("debtor_id", pa.int64()),
+        ("paid_at", _TS),
+        ("amount_minor", pa.int64()),
+    ]
+)
 COLLECTORS = pa.schema(
     [
         ("name", pa.string()),
@@ -249,7 +257,8 @@ def from_db(session: Any, *, as_of: date, scope: Any = None, vault: Any = None) 
         session, as_of=as_of, since=since, until=until, scope=sc, sticky_outcomes=STICKY_OUTCOMES
     )
     contacts = _with_debtor_ids(contacts, accounts)
-    payments = repo.payments(session, as_of=as_of, since=since, scope=sc)
+    payments = _with_loan_debtor(repo.payments(session, as_of=as_of, since=since, scope=sc),
+                                 accounts)  # fmt: skip
     collectors = setup.collectors_arrow(session)
     teams = setup.field_teams_arrow(session)
     return Snapshot(
@@ -316,3 +325,18 @@ def _with_debtor_ids(contacts: pa.Table, accounts: pa.Table) -> pa.Table:
     cols["debtor_id"] = debtor_id
     cols["seq"] = pa.array(range(contacts.num_rows), pa.int64())  # rows come in time order
     return pa.table({f.name: cols[f.name] for f in CONTACTS})
+
+
+def _with_loan_debtor(payments: pa.Table, accounts: pa.Table) -> pa.Table:
+    pos = pc.index_in(payments.column("loan_ref"), value_set=accounts.column("loan_ref"))
+    debtor_id = (
+        accounts.column("debtor_id").take(pos) if payments.num_rows else pa.array([], pa.int64())
+    )
+    return pa.table(
+        {
+            "loan_ref": payments.column("loan_ref"),
+            "debtor_id": debtor_id,
+            "paid_at": payments.column("paid_at"),
+            "amount_minor": payments.column("amount_minor"),
+        }
+    )

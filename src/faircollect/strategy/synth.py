@@ -79,7 +79,12 @@ def synthetic_snapshot(
     as_of: date = date(2026, 3, 4),
     packs: Mapping[str, float] | None = None,
     history_days: int = 120,
+    first_loan: int = 0,
+    first_borrower: int = 0,
+    first_seq: int = 0,
 ) -> Snapshot:
+    """`n` accounts; `first_loan` / `first_borrower` / `first_seq` offset the ids so that a
+    large book can be generated in chunks (the benchmark writes 10M accounts that way)."""
     rng = np.random.default_rng(seed)
     mix = dict(packs or {"CN": 1.0})
     pack_names = tuple(mix)
@@ -148,9 +153,9 @@ def synthetic_snapshot(
     dispute_at = ts_ref - (rng.integers(1, 60, n) * 86_400_000_000).astype("timedelta64[us]")
     broken = np.where(rng.random(n) < 0.12, rng.integers(1, 4, n), 0).astype(np.int32)
     open_promise = rng.random(n) < 0.05
-    bidx = np.arange(nb)
+    bidx = np.arange(nb) + first_borrower
     debtor_key = _refs("SYN/B", bidx, 9)
-    loan_ref = _refs("L", np.arange(n), 10)
+    loan_ref = _refs("L", np.arange(n) + first_loan, 10)
     ec_point = np.char.add("ec", bidx.astype(str)).astype(object)
     bs_start = np.where(
         (np.array(pack_names)[b_pack] == "UK") & (rng.random(nb) < 0.03),
@@ -170,9 +175,9 @@ def synthetic_snapshot(
     accounts = pa.table(
         {
             "loan_ref": loan_ref,
-            "loan_id": pa.array(np.arange(1, n + 1, dtype=np.int64)),
+            "loan_id": pa.array(np.arange(1, n + 1, dtype=np.int64) + first_loan),
             "debtor_key": debtor_key.take(pa.array(o)),
-            "debtor_id": pa.array(o.astype(np.int64) + 1),
+            "debtor_id": pa.array(o.astype(np.int64) + 1 + first_borrower),
             "creditor": _dict_array(per_loan(b_creditor), _CREDITORS),
             "pack": _dict_array(pack_i, pack_names),
             "product": _dict_array(rng.integers(0, len(_PRODUCTS), n), _PRODUCTS),
@@ -234,8 +239,8 @@ def synthetic_snapshot(
     )
     accounts = accounts.cast(ACCOUNTS)
     contacts = _history(rng, n, nb, o, dpd, lost_l, ec_point, loan_ref, debtor_key, as_of,
-                        history_days, zone_code, zones_all)  # fmt: skip
-    payments = _payments(rng, n, loan_ref, dpd, outstanding, as_of)
+                        history_days, zone_code, zones_all, first_borrower, first_seq)  # fmt: skip
+    payments = _payments(rng, n, loan_ref, dpd, outstanding, as_of, o + 1 + first_borrower)
     collectors, teams = synthetic_capacity(n, pack_names, tuple(regions_all))
     return Snapshot(
         as_of=as_of,
@@ -267,6 +272,8 @@ def _history(
     days: int,
     zone_code: np.ndarray,
     zones: list[str],
+    first_borrower: int = 0,
+    first_seq: int = 0,
 ) -> pa.Table:
     """Contacts per loan: a Poisson number growing with days past due, spread over the
     overdue period within the last `days` days, at 09:00-21:00 (Beijing time, shifted for
@@ -311,8 +318,8 @@ def _history(
     return pa.table(
         {
             "debtor_key": debtor_key.take(pa.array(owner[loan])),
-            "debtor_id": pa.array(owner[loan].astype(np.int64) + 1),
-            "seq": pa.array(np.arange(m, dtype=np.int64)),
+            "debtor_id": pa.array(owner[loan].astype(np.int64) + 1 + first_borrower),
+            "seq": pa.array(np.arange(m, dtype=np.int64) + first_seq),
             "loan_ref": refs,
             "at": pa.array(at.astype("datetime64[us]"), pa.timestamp("us", tz="UTC")),
             "channel": _dict_array(ch, tuple(_CHANNELS.tolist())),
@@ -346,6 +353,7 @@ def _payments(
     dpd: np.ndarray,
     outstanding: np.ndarray,
     as_of: date,
+    debtor_of_loan: np.ndarray,
 ) -> pa.Table:
     payer = rng.random(n) < 0.33
     count = np.where(payer, rng.integers(1, 3, n), 0)
@@ -360,6 +368,7 @@ def _payments(
     return pa.table(
         {
             "loan_ref": loan_ref.take(pa.array(loan)),
+            "debtor_id": pa.array(debtor_of_loan[loan].astype(np.int64)),
             "paid_at": pa.array(at.astype("datetime64[us]"), pa.timestamp("us", tz="UTC")),
             "amount_minor": pa.array(amount),
         }

@@ -24,6 +24,17 @@ class NavItem(NamedTuple):
 
 NAV: tuple[NavItem, ...] = (
     NavItem("/", N_("Home"), ("GET", "/")),
+    NavItem("/queue", N_("Queue"), ("GET", "/queue")),
+    NavItem("/strategies", N_("Strategies"), ("GET", "/strategies")),
+    NavItem("/runs", N_("Run results"), ("GET", "/runs")),
+    NavItem("/capacity", N_("Capacity"), ("GET", "/capacity")),
+    NavItem("/dashboards", N_("Dashboards"), ("GET", "/dashboards")),
+    NavItem("/compliance/blocks", N_("Blocked attempts"), ("GET", "/compliance/blocks")),
+    NavItem("/compliance/overrides", N_("Overrides"), ("GET", "/compliance/overrides")),
+    NavItem("/compliance/complaints", N_("Complaints"), ("GET", "/compliance/complaints")),
+    NavItem("/compliance/audit", N_("Audit log"), ("GET", "/compliance/audit")),
+    NavItem("/compliance/rules", N_("Rule packs"), ("GET", "/compliance/rules")),
+    NavItem("/compliance/retention", N_("Retention"), ("GET", "/compliance/retention")),
     NavItem("/account/totp", N_("Two-step sign-in"), ("GET", "/account/totp")),
 )
 

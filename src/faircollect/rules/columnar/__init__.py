@@ -36,13 +36,24 @@ Public API
     built-in ICU functions `timezone()`, `make_timestamp()`, `epoch_us()`; no lambdas, so no
     DuckDB setting is needed). `config` (an `EngineConfig`): its `contact_window` narrows the
     hours of every case (as in the real-time engine); per-case windows go in the
-    `config_contact_*` columns. `as_of`: when every case's `now` falls on that UTC date, only
+    `config_contact_*` columns; its `contact_point_sources` is NOT read: the source of each
+    action's contact point is the `config_contact_point_source` column. `as_of`: when every case's `now` falls on that UTC date, only
     that date's parameter snapshot is compiled (smaller SQL); None compiles every snapshot
     period of each pack and judges each case by the one in force on its `now`.
 
-`decide_arrow(cases, history, *, con=None, **kw) -> pyarrow.Table`
-    Convenience: `decide` over Arrow tables on a DuckDB connection (a new in-memory one when
-    `con` is None), executed, sorted by `case_id`.
+`compile_sql(*, packs=None, config=None, as_of=None, cases="cases", history="history")
+-> CompiledSQL(sql: str, tables: Mapping[str, pyarrow.Table])`
+    The same query as DuckDB SQL over tables (or views) named `cases` / `history`, compiled
+    once per (packs, contact window, as_of, names) and cached: building the Ibis expression
+    and its SQL takes a few seconds, which `decide` pays on every call. Register
+    `tables` (business-day calendars) on the connection under their names, then e.g.
+    `con.execute(f"CREATE TABLE decisions AS {compiled.sql}")`.
+
+`decide_arrow(cases, history, *, con=None, packs=None, config=None, as_of=None)
+-> pyarrow.Table`
+    Convenience: the cached SQL over Arrow tables on a DuckDB connection (a `duckdb`
+    connection or an Ibis DuckDB backend; a new in-memory one when `con` is None), executed,
+    sorted by `case_id`.
 
 Input tables (columns may come in any order; extra columns are ignored)
 -------------------------------------------------------------------------
@@ -95,9 +106,9 @@ from faircollect.rules.columnar.schema import CASES_SCHEMA, HISTORY_SCHEMA, OUTP
 
 __all__ = [
     "CASES_SCHEMA",
-    "CompiledSQL",
     "HISTORY_SCHEMA",
     "OUTPUT_COLUMNS",
+    "CompiledSQL",
     "build_cases",
     "compile_sql",
     "decide",

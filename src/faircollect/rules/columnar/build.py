@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import time
 from typing import Any
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from faircollect.rules import engine
 from faircollect.rules.columnar.schema import CASES_SCHEMA, FACT_COLUMNS, HISTORY_SCHEMA
@@ -76,7 +76,9 @@ def build_cases(
                 for w in d.inconvenient
             ]
         )
-        cases["config_contact_start"].append(None if window is None else _hhmm(window[0], end=False))
+        cases["config_contact_start"].append(
+            None if window is None else _hhmm(window[0], end=False)
+        )
         cases["config_contact_end"].append(None if window is None else _hhmm(window[1], end=True))
         if key in written:
             if written[key] != s.history:

@@ -13,25 +13,34 @@ How the selected packs become ONE query:
    pair in a small "time table" and joined: today's local date, the earliest and latest local
    time of day over the candidate zones (`LocalTimeInAllZones` = earliest >= start and
    latest < end), the first instant of each local day that starts a `Days(n)` window.
-3. Special nodes (need other rows): history aggregates (`Count`, `Last`), `InconvenientSlot`
+3. Aggregates are first split (`nodes.split_aggregate`, exact rewrites): a case-scope
+   condition inside a filter moves out as an If around simpler aggregates, so that e.g.
+   "attempts to this number, or to this party when the number is unknown" becomes two
+   aggregates keyed on one column each.
+4. Special nodes (need other rows): history aggregates (`Count`, `Last`), `InconvenientSlot`
    (unnests the designated windows), `AddBusinessDays` (joins a calendar made by the Python
    implementation, 1970-2099). Each distinct node (US and US-MA share theirs) is computed once,
    only for the cases where its value can matter: its guard is the disjunction, over its
    occurrences, of the conditions on the path to it (instance, channel/party gate, sibling
    conjuncts of an And, negated siblings of an Or, the branch of an If...) that need no other
    rows. Nodes whose inputs read other special nodes come in a later layer.
-4. Per layer, all aggregates that read nothing of the case but `now` and the zones (e.g.
-   "connected calls today") are computed in ONE pass: distinct (debtor, now, zones) x history,
-   grouped, each aggregate a filtered count / arg_max. All other aggregates in ONE pass over
-   (guarded cases) x history, each filtered by its own guard. A pass joins on `debtor_key`,
-   drops entries with `at > now`, pre-filters the history with the disjunction of the
-   aggregates' entry-only conjuncts. An aggregate nested in a filter and reading the enclosing
-   entry (`Outer`) is computed per (debtor, values of the enclosing entry's columns it is
-   keyed on) when it can be (e.g. "this number was found wrong"), else per enclosing entry by
-   a self-join, and joined to the pass's rows.
-5. Each rule's condition is then a plain boolean: per case only its instance's rules are
-   evaluated (CASE), giving a bitmask; the few distinct (instance, bitmask) pairs are turned
-   into rule ids and provisions and joined back.
+5. Per layer, the history is joined ONCE with the distinct (debtor, now, zones) of the cases
+   (entries after `now` dropped) and shared. Aggregates that read the case only through
+   `Ev(col) == <case value>` keys (and `now`, zones) are computed per (debtor, now, zones,
+   key columns) — one GROUP BY per key signature, e.g. "connected calls today" (no key),
+   "the party's latest own contact" (party) — and matched back on the cases' values. The
+   others (e.g. "calls about this debt to this person", which reads the action's debt and
+   contact point) in ONE join of the guarded cases with that history, each filtered by its
+   own guard. Every pass pre-filters the history with the disjunction of its aggregates'
+   entry-only conjuncts. An aggregate nested in a filter that reads the enclosing entry
+   (`Outer`) is computed per (debtor, values of the enclosing entry's key columns) when it can
+   be (e.g. "this number was found wrong"), else per enclosing entry by a self-join.
+6. Each distinct rule condition is then a plain boolean, evaluated only where its instance
+   and channel/party gates hold; per case the violated rules of its instance form a bitmask;
+   the few distinct (instance, bitmask) pairs are turned into rule ids and provisions.
+
+Only DuckDB: local times use its ICU functions (`timezone()`); no lambdas are emitted (Ibis 12
+still writes DuckDB's deprecated `->` syntax).
 
 Null semantics and laziness: see `faircollect.rules.columnar.exprs`.
 """
@@ -42,13 +51,13 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import duckdb
 import ibis
 import ibis.expr.datatypes as dt
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from faircollect.rules.columnar import sqltime as st
 from faircollect.rules.columnar.exprs import BITS, Env, cond, costly, expr, lazy_and
@@ -93,8 +102,8 @@ from faircollect.rules.vocab import (
     Fact,
     Hours,
     If,
-    InconvenientSlot,
     In,
+    InconvenientSlot,
     IsNull,
     Last,
     Node,
@@ -131,13 +140,9 @@ _TRUE = Const(True)
 def _agg_stub(arg: Any, val: Any) -> Any: ...
 
 
-@lru_cache(maxsize=None)
+@cache
 def _agg_builtin(name: str, arg: dt.DataType, val: dt.DataType) -> Any:
     return ibis.udf.agg.builtin(_agg_stub, name=name, signature=((arg, val), arg))
-
-
-def _arg_max(value: Any, key: Any, where: Any = None) -> Any:
-    return _agg_builtin("arg_max", value.type(), key.type())(value, key, where=where)
 
 
 def _arg_min(value: Any, key: Any, where: Any = None) -> Any:
@@ -201,6 +206,25 @@ def _or(parts: Sequence[Node]) -> Node:
         return _TRUE
     uniq = list(dict.fromkeys(parts))
     return uniq[0] if len(uniq) == 1 else Or(*uniq)
+
+
+def _attach_all(t: Any, results: Sequence[tuple[Any, Sequence[str], Mapping[str, bool]]]) -> Any:
+    """`t` left-joined with every result table (on its key columns) in ONE join chain and one
+    projection. The results' keys are renamed first and every column is selected by name:
+    Ibis resolves a column object of `t` through equality predicates to either side, which is
+    wrong for a left join when both sides derive from the same table."""
+    if not results:
+        return t
+    base = t.view()
+    j = base
+    extra: dict[str, Any] = {}
+    for i, (res, key, cols) in enumerate(results):
+        renamed = res.rename({f"_j{i}_{k}": k for k in key})
+        j = j.left_join(renamed, [base[k] == renamed[f"_j{i}_{k}"] for k in key])
+        extra.update({c: zero for c, zero in cols.items()})
+    out = j.select(*t.columns, *extra)
+    zeros = {c: out[c].fill_null(0) for c, zero in extra.items() if zero}
+    return out.mutate(**zeros) if zeros else out
 
 
 def _left_attach(t: Any, res: Any, key: Sequence[str], cols: Mapping[str, bool]) -> Any:
@@ -316,9 +340,7 @@ class _Compiler:
             _z1=t["_zkey"].split("|")[0],
             _chbit=ibis.ifelse(chi.isnull(), zero, one << chi),
             _pabit=ibis.ifelse(pai.isnull(), zero, one << pai),
-            _cpbit=ibis.ifelse(
-                chi.isnull() | pai.isnull(), zero, one << (chi * _N_PARTIES + pai)
-            ),
+            _cpbit=ibis.ifelse(chi.isnull() | pai.isnull(), zero, one << (chi * _N_PARTIES + pai)),
             **self._hours(t),
         ).drop("_chi", "_pai")
         return t.join(self._time_table(t), ["now", "_zkey"])
@@ -512,8 +534,14 @@ class _Compiler:
                     attach.append(self._business_days(n, t, env))
             if extra:
                 t = t.mutate(**extra)
-            for res, key, cols in attach:
-                t = _left_attach(t, res, key, {c: isinstance(n, Count) for n, c in cols.items()})
+            t = _attach_all(
+                t,
+                [
+                    (res, key, {c: isinstance(n, Count) for n, c in cols.items()})
+                    for res, key, cols in attach
+                ],
+            )
+            for _, _, cols in attach:
                 names.update(cols)
         return self._final(t, names)
 
@@ -541,9 +569,8 @@ class _Compiler:
     def _layer_history(self, t: Any, env: Env, aggs: Sequence[Count | Last]) -> None:
         """The history as seen from each (debtor, now, zones) of the layer's guarded cases:
         entries up to `now`, joined ONCE and shared by every pass of the layer."""
-        f, _ = self._frame_base(t, env, aggs)
         bounds = sorted({n for a in aggs for n in days_windows(a)})
-        d = f.select(*_DK, "_z1", *(f"_b{n}" for n in bounds)).distinct()
+        d = t.select(*_DK, "_z1", *(f"_b{n}" for n in bounds)).distinct()
         read = {"debtor_key", "seq", "at"}
         for a in aggs:
             read |= _columns_read_deep(a)
@@ -656,8 +683,7 @@ class _Compiler:
         out: dict[str, Any] = {}
         for a in aggs:
             pre_a, keys_a, resid_a = splits[a]
-            parts = [j[guards[a]]] if a in guards else []
-            parts += [cond(c, env) for c in pre_a]
+            parts = [cond(c, env) for c in pre_a]
             parts += [
                 (j[f"e0_{col}"] == env.table[frame.inputs[x]]).fill_null(False)
                 for col, x in keys_a
@@ -667,6 +693,8 @@ class _Compiler:
             flags = [False] * len(parts) + [costly(c, env) for c in resid_a]
             parts += [cond(c, env) for c in resid_a]
             where = lazy_and(parts, flags)
+            if a in guards:  # the rest only where the case needs this aggregate
+                where = ibis.ifelse(j[guards[a]], where, ibis.literal(False))
             out[self.specials[a].name] = _agg_value(a, j, env, "e0_", where)
         key = frame.key if frame.table is not None else _DK
         return j.group_by([*key, *(f"e0_{col}" for col, _ in sig)]).agg(**out)
@@ -706,6 +734,7 @@ class _Compiler:
                 renames[f"e0_{x.column}"] = f"_k{i}"
             g = g.rename(renames)
             return _left_attach(j, g, (*_DK, *renames), {name: count}), name
+        key: tuple[str, ...]
         if by_debtor and not inputs:
             r = self._history(0, outer_pre)
             key = (*_DK, "e0_seq")
@@ -729,7 +758,9 @@ class _Compiler:
             left = ft[f"{op}{x.column}"] if isinstance(x, Outer) else ft[frame.inputs[x]]
             preds.append(left == h[f"{ep}{col}"])
         j = ft.join(h, preds)
-        j = j.select(*ft.columns, *(c for c in h.columns if not c.startswith(tuple(f"{ep}{k}" for k in _DK))))
+        j = j.select(
+            *ft.columns, *(c for c in h.columns if not c.startswith(tuple(f"{ep}{k}" for k in _DK)))
+        )
         w = _window(node, j, ep)
         if w:
             j = j.filter(w)
@@ -746,14 +777,18 @@ class _Compiler:
         return j.group_by(list(frame.key)).agg(v=_agg_value(node, j, env, ep, None))
 
     # -- other special nodes --------------------------------------------------------------
-    def _slot(self, node: InconvenientSlot, t: Any, env: Env) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
+    def _slot(
+        self, node: InconvenientSlot, t: Any, env: Env
+    ) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
         """The start of the designated-window occurrence containing an instant (first zone)."""
         f, fenv = self._frame_base(t, env, [node])
         x = expr(node.arg, fenv)
         u = f.select("case_id", "_z1", _x=x, _w=f["debtor_inconvenient"])
         u = u.filter(u["_x"].notnull() & (u["_w"].length() > 0))
         u = u.unnest("_w", offset="_idx")
-        u = u.mutate(_day=st.local_day(u["_z1"], u["_x"]), _secs=st.local_seconds(u["_z1"], u["_x"]))
+        u = u.mutate(
+            _day=st.local_day(u["_z1"], u["_x"]), _secs=st.local_seconds(u["_z1"], u["_x"])
+        )
         w = u["_w"]
         ws, we = st.parse_hhmm(w["from"]), st.parse_hhmm(w["to"])
         wd = ((u["_day"] + 3) % 7 + 7) % 7  # 1970-01-01 was a Thursday; Monday = 0
@@ -765,7 +800,9 @@ class _Compiler:
         wraps = we < ws
         in_today = (today_ok & (((ws <= s) & (s < we)) | (wraps & (s >= ws)))).fill_null(False)
         in_yest = (wraps & (s < we) & yest_ok).fill_null(False)
-        start = ibis.ifelse(in_today, u["_day"], ibis.ifelse(in_yest, u["_day"] - 1, ibis.null("int64")))
+        start = ibis.ifelse(
+            in_today, u["_day"], ibis.ifelse(in_yest, u["_day"] - 1, ibis.null("int64"))
+        )
         u = u.mutate(_sd=start, _ss=ws)
         u = u.filter(u["_sd"].notnull())
         best = _arg_min(ibis.struct({"d": u["_sd"], "s": u["_ss"]}), u["_idx"].cast("int64"))
@@ -790,36 +827,33 @@ class _Compiler:
 
     # -- the decision -------------------------------------------------------------------
     def _final(self, t: Any, names: Mapping[Node, str]) -> Any:
-        """Per case, only the rules of its instance that constrain its (channel, party) are
-        evaluated (CASE on the instance, then on the cell of pairs sharing one rule list);
-        the violated ones form a bitmask, turned into ids and provisions once per distinct
-        (instance, bitmask)."""
+        """Each distinct rule condition is evaluated once per case, only where its instance
+        and its channel/party gates hold (a bit test, then a CASE); per instance the violated
+        rules form a bitmask, turned into ids and provisions once per distinct (instance,
+        bitmask)."""
         env = self.case_env(t, names)
+        # one condition per distinct (when, channels, parties): US-MA shares the US rules
+        where: dict[tuple[Node, int], list[_Term]] = {}
+        for inst in self.instances:
+            for (r, _), w in zip(inst.rules, inst.whens, strict=True):
+                pairs = _pairs(r.channels, r.parties)
+                where.setdefault((w, pairs), []).append(_Term(inst.index, pairs, ()))
+        cols: dict[tuple[Node, int], Any] = {}
+        for (w, pairs), terms in where.items():
+            gate = self.guard_expr(_simplify(terms), env)
+            cols[(w, pairs)] = ibis.ifelse(gate, cond(w, env), ibis.literal(False))
         zero = ibis.literal(0, type="int64")
         masks = []
         for inst in self.instances:
-            cells: dict[tuple[int, ...], int] = {}
-            for ci, ch in enumerate(BITS["action.channel"]):
-                for pi, pa in enumerate(BITS["action.party"]):
-                    idx = tuple(
-                        i for i, (r, _) in enumerate(inst.rules) if ch in r.channels and pa in r.parties
-                    )
-                    cells[idx] = cells.get(idx, 0) | (1 << (ci * _N_PARTIES + pi))
-            branches = []
-            for idx, pairs in cells.items():
-                if not idx:
-                    continue
-                bits = [
-                    ibis.ifelse(
-                        cond(inst.whens[i], env), ibis.literal(1 << i, type="int64"), zero
-                    )
-                    for i in idx
-                ]
-                total = bits[0]
-                for b in bits[1:]:
-                    total = total + b
-                branches.append(((t["_cpbit"] & pairs) != 0, total))
-            masks.append((t["_pk"] == inst.index, ibis.cases(*branches, else_=zero)))
+            bits = [
+                ibis.ifelse(
+                    cols[(w, _pairs(r.channels, r.parties))],
+                    ibis.literal(1 << i, type="int64"),
+                    zero,
+                )
+                for i, ((r, _), w) in enumerate(zip(inst.rules, inst.whens, strict=True))
+            ]
+            masks.append((t["_pk"] == inst.index, _fold_add(bits)))
         m = t.select("case_id", "_pk", _mask=ibis.cases(*masks, else_=zero))
         d = m.select("_pk", "_mask").distinct()
         empty = ibis.literal([], type=st.STRS)
@@ -829,7 +863,9 @@ class _Compiler:
             first = ibis.null("string")
             for i, (r, _) in reversed(list(enumerate(inst.rules))):
                 hit = (d["_mask"] & (1 << i)) != 0
-                lst = st.list_concat(ibis.ifelse(hit, ibis.literal([r.id], type=st.STRS), empty), lst)
+                lst = st.list_concat(
+                    ibis.ifelse(hit, ibis.literal([r.id], type=st.STRS), empty), lst
+                )
                 first = ibis.ifelse(hit, ibis.literal(r.provision), first)
             is_inst = d["_pk"] == inst.index
             lists.append((is_inst, lst))
@@ -925,6 +961,13 @@ def _fold_and(xs: Sequence[Any]) -> Any:
     return out
 
 
+def _fold_add(xs: Sequence[Any]) -> Any:
+    if len(xs) == 1:
+        return xs[0]
+    mid = len(xs) // 2
+    return _fold_add(xs[:mid]) + _fold_add(xs[mid:])
+
+
 def _fold_or(xs: Sequence[Any]) -> Any:
     if not xs:
         return ibis.literal(False)
@@ -981,51 +1024,19 @@ def _agg_value(node: Count | Last, t: Any, env: Env, prefix: str, where: Any) ->
         return t[f"{prefix}seq"].count(where=where)
     value = expr(Ev(node.column), env)
     order = ibis.struct({"a": t[f"{prefix}at"], "b": t[f"{prefix}seq"]})
-    return _arg_max(ibis.struct({"v": value}), order, where=where)["v"]
-
-
-def _columns_read(aggs: Iterable[Count | Last]) -> set[str]:
-    """History columns read as `Ev` by the aggregates (not by nested ones)."""
-    out: set[str] = set()
-
-    def visit(n: Node) -> None:
-        if isinstance(n, Ev):
-            out.add("at" if n.column == "local_date" else n.column)
-        elif isinstance(n, Count | Last):
-            return
-        for c in children(n):
-            visit(c)
-
-    for a in aggs:
-        visit(a.where)
-        if isinstance(a, Last):
-            out.add("at" if a.column == "local_date" else a.column)
-    return out
+    # arg_max_null: the latest entry's value even when it is null (arg_max would skip it)
+    return _agg_builtin("arg_max_null", value.type(), order.type())(value, order, where=where)
 
 
 def _columns_read_deep(node: Count | Last) -> set[str]:
     """History columns read by an aggregate and the aggregates nested in it."""
     out: set[str] = set()
     for n in walk(node.where):
-        if isinstance(n, Ev | Outer):
-            out.add("at" if n.column == "local_date" else n.column)
-        elif isinstance(n, Last):
+        if isinstance(n, Ev | Outer | Last):
             out.add("at" if n.column == "local_date" else n.column)
     if isinstance(node, Last):
         out.add("at" if node.column == "local_date" else node.column)
     return out
-
-
-def _columns_read_outer(node: Count | Last) -> set[str]:
-    """Columns of the enclosing entry read by a nested aggregate (`Outer`)."""
-    cols = {n.column for n in walk(node.where) if isinstance(n, Outer)}
-    return {"at" if c == "local_date" else c for c in cols}
-
-
-def _dk_columns(frame: _Frame, inputs: Iterable[Node]) -> list[str]:
-    cols = [*_DK, "_z1", *(c for c in frame.table.columns if c.startswith("_b"))]
-    cols += [frame.inputs[x] for x in inputs]
-    return list(dict.fromkeys(cols))
 
 
 # ---------------------------------------------------------------------------------------
@@ -1124,18 +1135,12 @@ def decide_arrow(
     compiled = compile_sql(
         packs=packs, config=config, as_of=as_of, cases="__fc_cases", history="__fc_history"
     )
-    raw: duckdb.DuckDBPyConnection
-    if con is None:
-        raw = duckdb.connect()
-    else:
-        raw = con.con if hasattr(con, "con") else con
+    raw: duckdb.DuckDBPyConnection = duckdb.connect() if con is None else getattr(con, "con", con)
     names = {"__fc_cases": cases, "__fc_history": history, **compiled.tables}
     for name, table in names.items():
         raw.register(name, table)
     try:
-        out: pa.Table = raw.sql(
-            f"SELECT * FROM ({compiled.sql}) ORDER BY case_id"
-        ).to_arrow_table()
+        out: pa.Table = raw.sql(f"SELECT * FROM ({compiled.sql}) ORDER BY case_id").to_arrow_table()
     finally:
         for name in names:
             raw.unregister(name)

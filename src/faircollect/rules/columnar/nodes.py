@@ -237,9 +237,10 @@ def split_aggregate(agg: Count | Last) -> Node:
     """Move the case-scope decisions out of an aggregate's filter, so that what is left
     depends on the case only through `Ev(col) == value` keys where possible:
 
-    - a conjunct that reads no entry:  Count(R and C)        = If(C, Count(R), 0)
-    - a case-scope If:                 Count(R and If(C,P,Q)) = If(C, Count(R and P), Count(R and Q))
-    - an Or mixing case and entry:     Count(R and Or(C.., E..)) = If(Or(C..), Count(R), Count(R and Or(E..)))
+    - a conjunct that reads no entry: Count(R and C) = If(C, Count(R), 0)
+    - a case-scope If: Count(R and If(C, P, Q)) = If(C, Count(R and P), Count(R and Q))
+    - an Or mixing case and entry conditions:
+      Count(R and Or(C.., E..)) = If(Or(C..), Count(R), Count(R and Or(E..)))
 
     (`Last` alike, null instead of 0). Exact rewrites: C has one value per case."""
     parts = [c for c in conjuncts(agg.where) if c != Const(True)]

@@ -79,6 +79,6 @@ def local_instant(zone: Any, day: Any, secs: Any) -> Any:
 
 def parse_hhmm(text: Any) -> Any:
     """Seconds of an "HH:MM" string column ("24:00" -> 86400); null for null."""
-    return (
-        text.substr(0, 2).cast("int64") * 3600 + text.substr(3, 2).cast("int64") * 60
-    ).cast("int64")
+    return (text.substr(0, 2).cast("int64") * 3600 + text.substr(3, 2).cast("int64") * 60).cast(
+        "int64"
+    )

@@ -55,6 +55,7 @@ __all__ = [
     "contact_point_keys",
     "contacts_by_ref",
     "creditors_by_code",
+    "deferred_indexes",
     "import_pragmas",
     "installments_for_loans",
     "instant_suffix",
@@ -67,6 +68,7 @@ __all__ = [
 ]
 
 CHUNK = 50_000  # rows per executemany
+SQLITE_ROWS_PER_STATEMENT = 100  # RowSink: rows per multi-row INSERT on SQLite
 _IN_CHUNK = 500  # values per IN (...) lookup
 
 
@@ -528,6 +530,8 @@ class RowSink:
         table: Table,
         columns: Sequence[str],
         constants: Mapping[str, Any] | None = None,
+        *,
+        per_statement: int = SQLITE_ROWS_PER_STATEMENT,
     ) -> None:
         self.table = table
         self.columns = tuple(columns)
@@ -553,30 +557,55 @@ class RowSink:
         names = ", ".join([*self.columns, *fixed])
         if self.sqlite:
             values = ["?"] * len(self.columns) + [_sql_literal(v) for v in fixed.values()]
-            self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(values)})"
+            row = f"({', '.join(values)})"
+            # rows per statement: each binds len(columns) values (SQLite allows 32766)
+            self.per_statement = max(1, min(per_statement, 30_000 // max(1, len(self.columns))))
+            self.sql = f"INSERT INTO {table.name} ({names}) VALUES {row}"
+            self.sql_many = (
+                f"INSERT INTO {table.name} ({names}) VALUES {', '.join([row] * self.per_statement)}"
+            )
             self._tail: tuple[Any, ...] = ()
         else:
-            self.sql = f"COPY {table.name} ({names}) FROM STDIN"
+            self.per_statement = 1
+            self.sql = self.sql_many = f"COPY {table.name} ({names}) FROM STDIN"
             self._tail = tuple(fixed.values())
         self.rows = 0
 
     def write(self, rows: Sequence[tuple[Any, ...]]) -> int:
-        if not rows:
-            return 0
+        """Insert rows, one tuple of `columns` values each."""
+        return self._write(rows, (), len(rows))
+
+    def write_packed(
+        self, full: Sequence[tuple[Any, ...]], rest: Sequence[tuple[Any, ...]], rows: int
+    ) -> int:
+        """Insert `rows` rows given as `full` (tuples of `per_statement` rows' values one after
+        the other: one multi-row INSERT each, which halves SQLite's cost per row) and `rest`
+        (one row per tuple)."""
+        if full and len(full[0]) != self.per_statement * len(self.columns):
+            raise ValueError(f"{self.table.name}: packed for another number of rows per statement")
+        return self._write(rest, full, rows)
+
+    def _write(
+        self, rows: Sequence[tuple[Any, ...]], full: Sequence[tuple[Any, ...]], n: int
+    ) -> int:
         if self.sqlite:
-            self._raw.executemany(self.sql, rows)
-        else:
+            if full:
+                self._raw.executemany(self.sql_many, full)
+            if rows:
+                self._raw.executemany(self.sql, rows)
+        elif rows or full:
             tail = self._tail
             with self._raw.cursor() as cur, cur.copy(self.sql) as copy:
                 write = copy.write_row
-                if tail:
-                    for r in rows:
-                        write(r + tail)
-                else:
-                    for r in rows:
-                        write(r)
-        self.rows += len(rows)
-        return len(rows)
+                for part in (full, rows):  # one row per tuple here (per_statement is 1)
+                    if tail:
+                        for r in part:
+                            write(r + tail)
+                    else:
+                        for r in part:
+                            write(r)
+        self.rows += n
+        return n
 
 
 def bulk_update(
@@ -639,6 +668,42 @@ def import_pragmas(conn: Connection) -> Iterator[None]:
     finally:
         for p, v in saved.items():
             conn.exec_driver_sql(f"PRAGMA {p}={int(v)}")
+
+
+@contextmanager
+def deferred_indexes(
+    conn: Connection, planned: Mapping[str, int], *, ratio: float = 1.0
+) -> Iterator[dict[str, int]]:
+    """SQLite: drop the plain (non-unique) secondary indexes of the tables about to receive
+    many rows, and build them again at the end of the block, in the same transaction (DDL is
+    transactional in SQLite: on rollback they are back as they were; readers never see the
+    difference). Building an index once over sorted keys is much cheaper than inserting
+    millions of random keys (blind indexes) one by one. `planned`: table -> rows to insert; a
+    table is handled when that is at least `ratio` x the rows it holds already (by its
+    largest rowid). Unique indexes stay (they check as rows arrive). Yields the number of
+    indexes dropped per table. No-op on other databases."""
+    dropped: list[tuple[str, str, str]] = []  # (table, index, create sql)
+    counts: dict[str, int] = {}
+    if conn.dialect.name == "sqlite":
+        raw: Any = conn.connection.driver_connection
+        for table, rows in planned.items():
+            if rows <= 0:
+                continue
+            top = raw.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0]
+            if rows < ratio * top:
+                continue
+            found = raw.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%'",
+                (table,),
+            ).fetchall()
+            for name, sql in found:
+                raw.execute(f'DROP INDEX "{name}"')
+                dropped.append((table, name, sql))
+            counts[table] = len(found)
+    yield counts
+    for _table, _name, sql in dropped:
+        conn.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
 
 
 def make_durable(engine: Engine) -> bool:

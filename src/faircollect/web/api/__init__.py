@@ -11,10 +11,23 @@ PREFIX = "/api/v1"
 
 
 def routers() -> list[APIRouter]:
-    from . import contacts, health, inbound, loans, me, messages, payments, rules, workspace
+    from . import (
+        compliance,
+        contacts,
+        health,
+        inbound,
+        loans,
+        me,
+        messages,
+        payments,
+        reports,
+        rules,
+        strategies,
+        workspace,
+    )  # fmt: skip
 
     return [
         health.router, me.router, loans.router, rules.router,
         contacts.router, messages.router, payments.router, inbound.router,
-        workspace.router,
+        workspace.router, strategies.router, reports.router, compliance.router,
     ]  # fmt: skip

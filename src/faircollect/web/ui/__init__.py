@@ -9,6 +9,9 @@ __all__ = ["routers"]
 
 
 def routers() -> list[APIRouter]:
-    from . import auth_pages, home, lang, vendor, workspace
+    from . import auth_pages, compliance, home, lang, supervisor, vendor, workspace
 
-    return [auth_pages.router, home.router, lang.router, vendor.router, workspace.router]
+    return [
+        auth_pages.router, home.router, lang.router, vendor.router,
+        workspace.router, supervisor.router, compliance.router,
+    ]  # fmt: skip

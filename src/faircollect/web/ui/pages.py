@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse
 
 from faircollect import clock
 from faircollect.i18n import format_datetime, translate
+from faircollect.money import Money
 
 from ..problems import request_locale
 from ..templating import render
@@ -52,7 +53,7 @@ def page(
     locale = request_locale(request)
     now = clock.now()
 
-    def L(kind: str, code: str | None) -> str:  # noqa: N802 - short name for templates
+    def L(kind: str, code: str | None) -> str:
         return translate(label(kind, code), locale) if code is not None else ""
 
     def when(dt: datetime | None, zone: str | None = None) -> str:
@@ -76,6 +77,7 @@ def page(
         "in_words": in_words,
         "now": now,
         "flash": None,
+        "money_of": lambda minor, currency: Money(int(minor), str(currency)),
     }
     ctx.update(context or {})
     return render(request, template, ctx, status=status, headers=headers)

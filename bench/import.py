@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", type=Path, default=None)
     ap.add_argument("--workers", type=int, default=None, help="worker processes (0: none)")
     ap.add_argument(
+        "--page-size",
+        type=int,
+        default=None,
+        help="create the database with this SQLite page size (default: SQLite's)",
+    )
+    ap.add_argument(
         "--reuse", action="store_true", help="with --keep: reuse the files generated there before"
     )
     args = ap.parse_args(argv)
@@ -54,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{db_path}"
+        if args.page_size:
+            import sqlite3
+
+            with sqlite3.connect(db_path) as raw:
+                raw.execute(f"PRAGMA page_size={int(args.page_size)}")
+                raw.execute("VACUUM")  # writes the empty file with that page size
         upgrade(url)
         db = Database(url)
         keys = ("bench-master-key-0123456789abcdefghijklmnop",)

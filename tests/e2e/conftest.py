@@ -29,7 +29,7 @@ import pytest
 
 from ..conftest import TEST_SECRET_KEYS
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("FAIRCOLLECT_E2E_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE_ENV = "FAIRCOLLECT_REQUIRE_E2E"
 CHROMIUM_ARGS = [
     "--headless",
@@ -129,12 +129,15 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     seeded = seed(db, Vault(base.secret_keys), Passwords(fast), tmp / "portfolio",
                   as_of=AS_OF, loans_n=150)  # fmt: skip
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(web, database=db), host="127.0.0.1", port=port, log_level="warning",
-            ws="none", lifespan="on",
-        )  # fmt: skip
+    config = uvicorn.Config(
+        create_app(web, database=db),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="none",
+        lifespan="on",
     )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="e2e-uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

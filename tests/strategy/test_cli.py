@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from faircollect.cli import app
 from faircollect.store.db import upgrade
 
+pytestmark = pytest.mark.slow  # a database, an import and several runs
+
 SHIPPED = Path(__file__).parents[2] / "src/faircollect/strategy/strategies"
 
 

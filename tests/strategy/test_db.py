@@ -23,6 +23,8 @@ from faircollect.strategy.run import plan, resolve_arms, run_nightly
 from faircollect.strategy.snapshot import from_db
 from faircollect.vault import Vault
 
+pytestmark = pytest.mark.slow  # a database, an import and several runs
+
 AS_OF = date(2026, 3, 4)
 
 

@@ -305,6 +305,7 @@ def test_arms_are_a_stable_hash_split_with_a_permanent_holdout() -> None:
     assert 0.23 < share < 0.27
 
 
+@pytest.mark.slow
 def test_challenger_arm_runs_its_own_strategy(book: Snapshot) -> None:
     base = S.shipped("faircollect-default")
     champion = S.from_data(

@@ -14,7 +14,7 @@ from faircollect.strategy.synth import synthetic_snapshot
 
 from .conftest import AS_OF, MIXED
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

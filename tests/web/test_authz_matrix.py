@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from faircollect import clock
 from faircollect.store.db import Database
+from faircollect.strategy import spec as S
 from faircollect.web.auth import sessions
 from faircollect.web.auth.policy import ROLES, permissions_of
 from faircollect.web.settings import WebSettings
@@ -31,6 +32,10 @@ PRINCIPALS = (ANON, *ROLES)
 STAFF = ROLES
 
 SCENARIO = {"pack": "CN", "now": "2026-03-04T10:00:00+08:00", "action": {"channel": "sms"}}
+#: a strategy stored (and then activated) by the supervisor's requests below
+_YAML = S.canonical_yaml(S.shipped("faircollect-default")).replace(
+    "name: faircollect-default", "name: matrix-strategy", 1
+)
 
 
 def every(status: int, **overrides: int) -> dict[str, int]:
@@ -225,10 +230,319 @@ MATRIX: dict[tuple[str, str], Case] = {
     # static files
     ("GET", "/static/{path}"): Case(get("/static/css/app.css"), every(200)),
     ("GET", "/vendor/plotly.min.js"): Case(get("/vendor/plotly.min.js"), every(200)),
+    ("GET", "/vendor/plotly.css"): Case(get("/vendor/plotly.css"), every(200)),
+    # ---- staff app (issue 7): collector workspace -------------------------------------
+    ("GET", "/api/v1/work-items"): Case(
+        get("/api/v1/work-items"), own=every(200, anonymous=401), other=every(200, anonymous=401)
+    ),
+    ("GET", "/api/v1/loans/{loan_ref}/account"): Case(
+        lambda w, c, who: {"url": f"/api/v1/loans/{w.tenant(c).loan_ref}/account"},
+        own=every(200, anonymous=401),
+        other=every(404, anonymous=401),
+    ),
+    ("GET", "/api/v1/loans/{loan_ref}/allowed-actions"): Case(
+        lambda w, c, who: {"url": f"/api/v1/loans/{w.tenant(c).loan_ref}/allowed-actions"},
+        own=every(200, anonymous=401),
+        other=every(404, anonymous=401),
+    ),
+    ("POST", "/api/v1/loans/{loan_ref}/reveal"): Case(
+        lambda w, c, who: {
+            "url": f"/api/v1/loans/{w.tenant(c).loan_ref}/reveal",
+            "json": {"reason": "the borrower asked for a call back"},
+        },
+        own=every(200, anonymous=401, admin=403, auditor=403),
+        other=every(404, anonymous=401, admin=403, auditor=403),
+    ),
+    ("GET", "/queue"): Case(
+        get("/queue"), own=every(200, anonymous=303), other=every(200, anonymous=303)
+    ),
+    ("GET", "/loans/{loan_ref}"): Case(
+        lambda w, c, who: {"url": f"/loans/{w.tenant(c).loan_ref}"},
+        own=every(200, anonymous=303),
+        other=every(404, anonymous=303),
+    ),
+    ("POST", "/loans/{loan_ref}/reveal"): Case(
+        lambda w, c, who: {
+            "url": f"/loans/{w.tenant(c).loan_ref}/reveal",
+            "data": {"reason": "the borrower asked for a call back", "fields": "phone"},
+        },
+        own=every(200, anonymous=303, admin=403, auditor=403),
+        other=every(404, anonymous=303, admin=403, auditor=403),
+    ),
+    ("POST", "/loans/{loan_ref}/attempts"): Case(
+        # a notice that collection ends by letter: allowed whatever the time -> redirect
+        lambda w, c, who: {
+            "url": f"/loans/{w.tenant(c).loan_ref}/attempts",
+            "data": {"channel": "letter", "purpose": "notice_end", "place": "home"},
+        },
+        own=every(403, anonymous=303, supervisor=303, collector=303, field_agent=303),
+        other=every(403, anonymous=303, supervisor=404, collector=404, field_agent=404),
+    ),
+    ("POST", "/loans/{loan_ref}/attempts/{attempt_id}/outcome"): Case(
+        # attempt 1 (loan L-A) already has its outcome: the contact roles get the conflict
+        lambda w, c, who: {
+            "url": f"/loans/{w.tenant(c).loan_ref}/attempts/{1 if c == 'A' else 999}/outcome",
+            "data": {"outcome": "no_answer"},
+        },
+        own=every(403, anonymous=303, supervisor=409, collector=409, field_agent=409),
+        other=every(403, anonymous=303, supervisor=404, collector=404, field_agent=404),
+    ),
+    ("POST", "/loans/{loan_ref}/attempts/{attempt_id}/override-request"): Case(
+        lambda w, c, who: {
+            "url": f"/loans/{w.tenant(c).loan_ref}/attempts/{1 if c == 'A' else 999}"
+            "/override-request",
+            "data": {"reason": "the consumer asked for a call back"},
+        },
+        # attempt 1 was allowed: there is nothing to override
+        own=every(403, anonymous=303, supervisor=409, collector=409, field_agent=409),
+        other=every(403, anonymous=303, supervisor=404, collector=404, field_agent=404),
+    ),
+    ("POST", "/loans/{loan_ref}/messages"): Case(
+        # allowed or blocked (quiet hours), the page redirects to the attempt
+        lambda w, c, who: {
+            "url": f"/loans/{w.tenant(c).loan_ref}/messages",
+            "data": {"channel": "sms", "template": "reminder"},
+        },
+        own=every(403, anonymous=303, supervisor=303, collector=303, field_agent=303),
+        other=every(403, anonymous=303, supervisor=404, collector=404, field_agent=404),
+    ),
+    # ---- supervisor: strategies, runs, capacity, dashboards ---------------------------
+    ("GET", "/api/v1/strategies"): Case(
+        get("/api/v1/strategies"), every(200, anonymous=401, collector=403, field_agent=403)
+    ),
+    ("GET", "/api/v1/strategies/{name}"): Case(
+        get("/api/v1/strategies/faircollect-default"),
+        every(200, anonymous=401, collector=403, field_agent=403),
+    ),
+    ("GET", "/api/v1/strategies/{name}/diff"): Case(
+        get("/api/v1/strategies/faircollect-default/diff"),
+        every(200, anonymous=401, collector=403, field_agent=403),
+    ),
+    ("POST", "/api/v1/strategies/validate"): Case(
+        lambda w, c, who: {"url": "/api/v1/strategies/validate", "json": {"source": _YAML}},
+        every(200, anonymous=401, collector=403, field_agent=403),
+    ),
+    ("POST", "/api/v1/strategies"): Case(
+        lambda w, c, who: {"url": "/api/v1/strategies", "json": {"source": _YAML}},
+        every(403, anonymous=401, supervisor=201),
+    ),
+    ("POST", "/api/v1/strategies/{name}/versions/{version}/activate"): Case(
+        lambda w, c, who: {"url": "/api/v1/strategies/matrix-strategy/versions/1/activate"},
+        every(403, anonymous=401, supervisor=200),
+    ),
+    ("POST", "/api/v1/strategies/{name}/challengers"): Case(
+        # no challenger in this strategy: the same spec again (200, nothing new)
+        lambda w, c, who: {
+            "url": "/api/v1/strategies/matrix-strategy/challengers",
+            "json": {"shares": {}},
+        },
+        every(403, anonymous=401, supervisor=200),
+    ),
+    ("GET", "/api/v1/strategy-runs"): Case(
+        get("/api/v1/strategy-runs"),
+        own=every(200, anonymous=401, collector=403, field_agent=403),
+        other=every(200, anonymous=401, collector=403, field_agent=403),
+    ),
+    ("GET", "/api/v1/strategy-runs/{run_id}"): Case(
+        get("/api/v1/strategy-runs/999"),
+        own=every(404, anonymous=401, collector=403, field_agent=403),
+        other=every(404, anonymous=401, collector=403, field_agent=403),
+    ),
+    ("GET", "/api/v1/capacity"): Case(
+        get("/api/v1/capacity"), every(200, anonymous=401, collector=403, field_agent=403)
+    ),
+    ("PUT", "/api/v1/capacity"): Case(
+        lambda w, c, who: {
+            "url": "/api/v1/capacity",
+            "json": {"collectors": [{"name": "matrix-desk", "daily_capacity": 20}]},
+        },
+        every(403, anonymous=401, supervisor=200),
+    ),
+    ("GET", "/api/v1/reports/dashboard"): Case(
+        get("/api/v1/reports/dashboard"),
+        own=every(200, anonymous=401, collector=403, field_agent=403),
+        other=every(200, anonymous=401, collector=403, field_agent=403),
+    ),
+    ("GET", "/strategies"): Case(
+        get("/strategies"), every(200, anonymous=303, collector=403, field_agent=403)
+    ),
+    ("GET", "/strategies/{name}"): Case(
+        get("/strategies/faircollect-default"),
+        every(200, anonymous=303, collector=403, field_agent=403),
+    ),
+    ("POST", "/strategies"): Case(
+        lambda w, c, who: {"url": "/strategies", "data": {"source": _YAML, "op": "validate"}},
+        every(200, anonymous=303, collector=403, field_agent=403),
+    ),
+    ("POST", "/strategies/{name}/versions/{version}/activate"): Case(
+        lambda w, c, who: {"url": "/strategies/matrix-strategy/versions/1/activate"},
+        every(403, anonymous=303, supervisor=303),
+    ),
+    ("POST", "/strategies/{name}/challengers"): Case(
+        lambda w, c, who: {"url": "/strategies/matrix-strategy/challengers", "data": {}},
+        every(403, anonymous=303, supervisor=303),
+    ),
+    ("GET", "/runs"): Case(
+        get("/runs"),
+        own=every(200, anonymous=303, collector=403, field_agent=403),
+        other=every(200, anonymous=303, collector=403, field_agent=403),
+    ),
+    ("GET", "/runs/{run_id}"): Case(
+        get("/runs/999"),
+        own=every(404, anonymous=303, collector=403, field_agent=403),
+        other=every(404, anonymous=303, collector=403, field_agent=403),
+    ),
+    ("GET", "/capacity"): Case(
+        get("/capacity"), every(200, anonymous=303, collector=403, field_agent=403)
+    ),
+    ("POST", "/capacity"): Case(
+        lambda w, c, who: {
+            "url": "/capacity",
+            "data": {"new_kind": "collector", "new_name": "matrix-page", "new_capacity": "10"},
+        },
+        every(403, anonymous=303, supervisor=303),
+    ),
+    ("GET", "/dashboards"): Case(
+        get("/dashboards"),
+        own=every(200, anonymous=303, collector=403, field_agent=403),
+        other=every(200, anonymous=303, collector=403, field_agent=403),
+    ),
+    # ---- compliance ---------------------------------------------------------------------
+    ("GET", "/api/v1/compliance/blocks"): Case(
+        get("/api/v1/compliance/blocks"),
+        own=every(200, anonymous=401, collector=403, field_agent=403),
+        other=every(200, anonymous=401, collector=403, field_agent=403),
+    ),
+    ("GET", "/api/v1/complaints"): Case(
+        get("/api/v1/complaints"),
+        own=every(200, anonymous=401),
+        other=every(200, anonymous=401),
+    ),
+    ("POST", "/api/v1/complaints"): Case(
+        # by supervisor, collector, field_agent, compliance (PRINCIPALS order): complaints
+        # 1..4 of creditor A
+        lambda w, c, who: {
+            "url": "/api/v1/complaints",
+            "json": {
+                "loan_ref": w.tenant(c).loan_ref,
+                "source": "phone",
+                "category": "contact_time",
+                "summary": "Called during lunch break.",
+            },
+        },
+        own=every(201, anonymous=401, admin=403, auditor=403),
+        other=every(404, anonymous=401, admin=403, auditor=403),
+    ),
+    ("POST", "/api/v1/complaints/{complaint_id}/status"): Case(
+        lambda w, c, who: {
+            "url": f"/api/v1/complaints/{1 if c == 'A' else 999}/status",
+            "json": {"status": "in_progress"},
+        },
+        own=every(403, anonymous=401, compliance=200),
+        other=every(403, anonymous=401, compliance=404),
+    ),
+    ("GET", "/api/v1/audit-events"): Case(
+        get("/api/v1/audit-events"),
+        own=every(403, anonymous=401, admin=200, compliance=200, auditor=200),
+        other=every(403, anonymous=401, admin=200, compliance=200, auditor=200),
+    ),
+    ("POST", "/api/v1/audit/verify"): Case(
+        lambda w, c, who: {"url": "/api/v1/audit/verify"},
+        every(403, anonymous=401, admin=200, compliance=200, auditor=200),
+    ),
+    ("GET", "/api/v1/rules/packs"): Case(get("/api/v1/rules/packs"), every(200, anonymous=401)),
+    ("GET", "/api/v1/rules/packs/{pack_id}"): Case(
+        get("/api/v1/rules/packs/CN"), every(200, anonymous=401)
+    ),
+    ("GET", "/api/v1/retention"): Case(
+        get("/api/v1/retention"),
+        own=every(200, anonymous=401, collector=403, field_agent=403),
+        other=every(200, anonymous=401, collector=403, field_agent=403),
+    ),
+    ("PUT", "/api/v1/retention/{creditor}"): Case(
+        lambda w, c, who: {
+            "url": f"/api/v1/retention/{c}",
+            "json": {"records_years": 6, "recordings_years": 3},
+        },
+        own=every(403, anonymous=401, admin=200, compliance=200),
+        other=every(403, anonymous=401, admin=404, compliance=404),
+    ),
+    ("GET", "/compliance/blocks"): Case(
+        get("/compliance/blocks"),
+        own=every(200, anonymous=303, collector=403, field_agent=403),
+        other=every(200, anonymous=303, collector=403, field_agent=403),
+    ),
+    ("GET", "/compliance/overrides"): Case(
+        get("/compliance/overrides"),
+        own=every(200, anonymous=303, collector=403, field_agent=403),
+        other=every(200, anonymous=303, collector=403, field_agent=403),
+    ),
+    ("POST", "/compliance/overrides/{override_id}/decision"): Case(
+        lambda w, c, who: {
+            "url": "/compliance/overrides/999/decision",
+            "data": {"decision": "reject", "reason": "no such request here"},
+        },
+        own=every(403, anonymous=303, compliance=404),
+        other=every(403, anonymous=303, compliance=404),
+    ),
+    ("GET", "/compliance/complaints"): Case(
+        get("/compliance/complaints"),
+        own=every(200, anonymous=303),
+        other=every(200, anonymous=303),
+    ),
+    ("POST", "/compliance/complaints"): Case(
+        lambda w, c, who: {
+            "url": "/compliance/complaints",
+            "data": {
+                "loan_ref": w.tenant(c).loan_ref,
+                "source": "letter",
+                "category": "conduct",
+                "summary": "The caller was rude.",
+            },
+        },
+        own=every(303, admin=403, auditor=403),
+        other=every(404, anonymous=303, admin=403, auditor=403),
+    ),
+    ("POST", "/compliance/complaints/{complaint_id}/status"): Case(
+        lambda w, c, who: {
+            "url": f"/compliance/complaints/{1 if c == 'A' else 999}/status",
+            "data": {"status": "resolved", "resolution": "Apologised; coaching for the caller."},
+        },
+        own=every(403, anonymous=303, compliance=303),
+        other=every(403, anonymous=303, compliance=404),
+    ),
+    ("GET", "/compliance/audit"): Case(
+        get("/compliance/audit"),
+        own=every(403, anonymous=303, admin=200, compliance=200, auditor=200),
+        other=every(403, anonymous=303, admin=200, compliance=200, auditor=200),
+    ),
+    ("POST", "/compliance/audit/verify"): Case(
+        lambda w, c, who: {"url": "/compliance/audit/verify", "data": {}},
+        every(403, anonymous=303, admin=200, compliance=200, auditor=200),
+    ),
+    ("GET", "/compliance/rules"): Case(get("/compliance/rules"), every(200, anonymous=303)),
+    ("GET", "/compliance/rules/{pack_id}"): Case(
+        get("/compliance/rules/US-MA"), every(200, anonymous=303)
+    ),
+    ("GET", "/compliance/retention"): Case(
+        get("/compliance/retention"),
+        own=every(200, anonymous=303, collector=403, field_agent=403),
+        other=every(200, anonymous=303, collector=403, field_agent=403),
+    ),
+    ("POST", "/compliance/retention"): Case(
+        lambda w, c, who: {
+            "url": "/compliance/retention",
+            "data": {"creditor": c, "records_years": "7", "recordings_years": "3"},
+        },
+        own=every(403, anonymous=303, admin=303, compliance=303),
+        other=every(403, anonymous=303, admin=404, compliance=404),
+    ),
 }
 
 #: routes allowed to show unmasked PII to roles with the "pii.reveal" permission
-REVEALS: frozenset[tuple[str, str]] = frozenset()
+REVEALS: frozenset[tuple[str, str]] = frozenset(
+    {("POST", "/api/v1/loans/{loan_ref}/reveal"), ("POST", "/loans/{loan_ref}/reveal")}
+)
 
 
 class Outcome(NamedTuple):

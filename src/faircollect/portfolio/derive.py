@@ -73,6 +73,7 @@ __all__ = [
     "instant_texts",
     "make_pool",
     "pack",
+    "runner",
     "vault_for",
 ]
 
@@ -551,10 +552,11 @@ def _run_pickled(job: bytes) -> tuple[bytes, float]:
 
 def make_pool(workers: int | None, loans: int) -> ProcessPoolExecutor | None:
     """A process pool for a big import (None: do everything in this process).
-    workers None = automatic (the CPU count, at most 4, from PARALLEL_FROM loans on);
-    0 or 1 = none."""
+    workers None = automatic: from PARALLEL_FROM loans on, one worker per CPU beside the
+    writer's (at least one, at most 3: the writer is the bottleneck; more workers than cores
+    only take the writer's CPU); 0 = none."""
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if loans >= PARALLEL_FROM else 0
+        workers = max(1, min((os.cpu_count() or 1) - 1, 3)) if loans >= PARALLEL_FROM else 0
     if workers < 1:
         return None
     ctx: Any = multiprocessing.get_context("forkserver")
@@ -568,6 +570,30 @@ def make_pool(workers: int | None, loans: int) -> ProcessPoolExecutor | None:
 
 
 Job = tuple[str, Callable[..., Any], tuple[Any, ...]]
+
+
+def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return fn(*args, **kwargs)
+
+
+def runner(pool: ProcessPoolExecutor | None) -> Callable[..., Callable[[], Any]] | None:
+    """`run(fn, *args, **kwargs)` starting the call on the pool (pickled both ways in the
+    calling thread, see `_run_pickled`) and returning a callable that waits for its result;
+    None without a pool."""
+    if pool is None:
+        return None
+
+    def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+        packed = pickle.dumps((_call, (fn, args, kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
+        future = pool.submit(_run_pickled, packed)
+
+        def result() -> Any:
+            data, _cpu = future.result()
+            return pickle.loads(data)
+
+        return result
+
+    return run
 
 
 class Pipeline:
@@ -584,6 +610,7 @@ class Pipeline:
         self.window = window
         self.waiting = 0.0  # seconds the consumer waited for a result
         self.unpacking = 0.0  # seconds spent unpickling results
+        self.packing = 0.0  # seconds spent pickling jobs
         self.worker_cpu = 0.0  # CPU seconds the workers spent on the jobs
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
@@ -599,7 +626,9 @@ class Pipeline:
                     if job is None:
                         break
                     tag, fn, args = job
+                    t0 = time.perf_counter()
                     packed = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+                    self.packing += time.perf_counter() - t0
                     pending.append((tag, self.pool.submit(_run_pickled, packed)))
                 if not pending:
                     return

@@ -219,7 +219,7 @@ def _import(
 ) -> ImportResult:
     timer = _Timer()
     with timer("read_and_check_files"):
-        files = check_files(folder, today=today, now=now)
+        files = check_files(folder, today=today, now=now, run=derive.runner(pool))
     with db.transaction(immediate=True) as session:
         conn = session.connection()
         with repo.import_pragmas(conn):
@@ -434,6 +434,7 @@ class _Loader:
             deferred.__exit__(None, None, None)
         timer.timings["wait_for_workers"] = pipeline.waiting
         timer.timings["unpickle_results"] = pipeline.unpacking
+        timer.timings["pickle_jobs"] = pipeline.packing
         timer.cpu["workers"] = pipeline.worker_cpu
         if payments.stored:
             with timer("rederive_stored_loans"):

@@ -15,7 +15,7 @@ Cascades are suppressed: a payment of a loan whose own row is invalid is not rep
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -48,6 +48,7 @@ __all__ = [
     "Plan",
     "Validation",
     "check_against",
+    "check_file",
     "check_files",
     "validate",
 ]
@@ -414,28 +415,60 @@ class FileChecks:
         return all(r.usable for r in self.raw.values())
 
 
-def check_files(folder: Any, *, today: date, now: datetime) -> FileChecks:
-    """Read every file and check each one on its own (cells, rows, duplicates)."""
+def check_file(
+    folder: Any, name: str, *, today: date, now: datetime
+) -> tuple[RawTable, TableCheck, list[Issue]]:
+    """Read one file and check it on its own (cells, rows, duplicates): (the raw table, its
+    checked columns, the structural issues)."""
     from pathlib import Path
 
-    folder = Path(folder)
+    spec = next(s for s in schema.FILES if s.name == name)
+    raw, found = read_table(Path(folder), spec)
+    table = TableCheck(raw)
+    if raw.usable:
+        if name == "borrowers.csv":
+            _check_borrowers(table)
+        elif name == "loans.csv":
+            _check_loans(table, today)
+        elif name == "payments.csv":
+            _check_payments(table, now)
+        elif name == "contacts.csv":
+            _check_contacts(table, now)
+        else:
+            _check_points(table)
+    return raw, table, found
+
+
+# files handed to a worker process when the caller has a pool: the largest (payments) and
+# the next ones, while this process checks the rest (each file is checked on its own)
+PARALLEL_FILES = ("payments.csv", "contacts.csv")
+
+
+def check_files(
+    folder: Any, *, today: date, now: datetime, run: Callable[..., Any] | None = None
+) -> FileChecks:
+    """Read every file and check each one on its own (cells, rows, duplicates).
+
+    `run(fn, *args)`, when given, starts fn(*args) elsewhere (a worker process) and returns a
+    zero-argument callable giving its result: PARALLEL_FILES are checked that way while this
+    process checks the others."""
+    elsewhere = {}
+    if run is not None:
+        for name in PARALLEL_FILES:
+            elsewhere[name] = run(check_file, str(folder), name, today=today, now=now)
+    results = {}
+    for spec in schema.FILES:
+        if spec.name not in elsewhere:
+            results[spec.name] = check_file(folder, spec.name, today=today, now=now)
+    for name, result in elsewhere.items():
+        results[name] = result()
     issues: list[Issue] = []
     raws: dict[str, RawTable] = {}
+    tables: dict[str, TableCheck] = {}
     for spec in schema.FILES:
-        raw, found = read_table(folder, spec)
-        raws[spec.name] = raw
+        raw, table, found = results[spec.name]
+        raws[spec.name], tables[spec.name] = raw, table
         issues.extend(found)
-    tables = {name: TableCheck(raw) for name, raw in raws.items()}
-    checks = {
-        "borrowers.csv": _check_borrowers,
-        "loans.csv": lambda t: _check_loans(t, today),
-        "payments.csv": lambda t: _check_payments(t, now),
-        "contacts.csv": lambda t: _check_contacts(t, now),
-        "contact_points.csv": _check_points,
-    }
-    for name, check in checks.items():
-        if raws[name].usable:
-            check(tables[name])
     return FileChecks(raws, tables, issues)
 
 

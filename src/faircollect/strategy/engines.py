@@ -38,6 +38,9 @@ class Engine:
         table: pa.Table = self.con.to_pyarrow(expr)
         return table
 
+    def drop(self, *tables: Any) -> None:
+        """Free intermediate stages (tables made by `cache`)."""
+
     def decide(
         self, cases: Any, history: Any, *, packs: Iterable[str], as_of: date | None,
         cases_schema: pa.Schema, history_schema: pa.Schema,
@@ -75,6 +78,12 @@ class DuckDBEngine(Engine):
         self.con.create_table(name, expr, temp=True)
         return self.con.table(name)
 
+    def drop(self, *tables: Any) -> None:
+        for t in tables:
+            name = t.get_name()
+            if name.startswith(("_fc_stage_", "_fc_decided_")):
+                self.con.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+
     def decide(
         self, cases: Any, history: Any, *, packs: Iterable[str], as_of: date | None,
         cases_schema: pa.Schema, history_schema: pa.Schema,
@@ -84,8 +93,9 @@ class DuckDBEngine(Engine):
         run and re-executed for later rounds."""
         raw = self.con.con
         self.con.create_table("fc_cases", cases, temp=True, overwrite=True)
-        if self._history_all is None:  # the history, read from the snapshot once per run
-            self.con.create_table("fc_history_all", history, temp=True, overwrite=True)
+        if self._history_all is None:
+            # a view on the snapshot, not a copy: the history is the biggest input
+            self.con.create_view("fc_history_all", history, overwrite=True)
             self._history_all = int(
                 raw.execute("SELECT count(*) FROM fc_history_all").fetchone()[0]
             )

@@ -216,6 +216,7 @@ def _plan(
                 n = eng.to_arrow(tries.count().name("n").as_table()).column(0)[0].as_py()
                 rounds.append(int(n))
                 if not n:
+                    eng.drop(tries)
                     break
                 cases = C.round_cases(tries, p, acc, incon_t)
                 decided = eng.decide(
@@ -226,13 +227,16 @@ def _plan(
                     cases_schema=CASES_SCHEMA,
                     history_schema=HISTORY_SCHEMA,
                 )
-                state = eng.cache(C.round_update(state, decided))
+                new_state = eng.cache(C.round_update(state, decided))
+                eng.drop(tries, decided, state)
+                state = new_state
             return state
 
         rounds: list[int] = []
         state = search(eng.cache(C.initial_state(p)))
         step("rules")
         w = eng.cache(C.select(p, state, arms))
+        eng.drop(state)
         step("select")
 
         # -- capacity: visits to field teams, then calls to collectors ---------------------
@@ -257,16 +261,19 @@ def _plan(
             cap_t, slots_t = C.pool_tables(pools)
             cap = eng.table(f"_fc_cap_{label}", cap_t)
             slots = eng.table(f"_fc_slots_{label}", slots_t)
-            w = eng.cache(C.capacity_rank(w, treatments, pools, assignee, cap, slots))
-            fb = search(eng.cache(C.fallback_state(w)))
-            w = eng.cache(C.apply_fallback(w, fb, arms))
+            ranked = eng.cache(C.capacity_rank(w, treatments, pools, assignee, cap, slots))
+            eng.drop(w)
+            fb = search(eng.cache(C.fallback_state(ranked)))
+            w = eng.cache(C.apply_fallback(ranked, fb, arms))
+            eng.drop(ranked, fb)
         step("capacity")
 
         # -- outputs -----------------------------------------------------------------------
-        items = eng.to_arrow(output.work_items(w, p, arms, currencies, as_of))
-        items = _conform(items, output.WORK_ITEMS).sort_by("priority")
-        none = eng.to_arrow(output.no_action(w, p, arms, currencies, as_of))
-        none = _conform(none, output.NO_ACTION).sort_by("loan_ref")
+        # sorted by the engine (within its memory limit), identically on every engine
+        items = eng.to_arrow(output.work_items(w, p, arms, currencies, as_of).order_by("priority"))
+        items = _conform(items, output.WORK_ITEMS)
+        none = eng.to_arrow(output.no_action(w, p, arms, currencies, as_of).order_by("loan_ref"))
+        none = _conform(none, output.NO_ACTION)
         step("output")
     finally:
         if own:
@@ -302,6 +309,8 @@ def _capacity_info(demand: Mapping[tuple[str, str], int], pools: C.PoolSlots) ->
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """Arrow output of either engine in the declared schema (Spark returns naive UTC
     timestamps and may widen integer types)."""
+    if table.schema == schema:
+        return table
     cols = []
     for f in schema:
         col = table.column(f.name)

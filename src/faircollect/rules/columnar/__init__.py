@@ -37,9 +37,10 @@ Public API
     DuckDB setting is needed). `config` (an `EngineConfig`): its `contact_window` narrows the
     hours of every case (as in the real-time engine); per-case windows go in the
     `config_contact_*` columns; its `contact_point_sources` is NOT read: the source of each
-    action's contact point is the `config_contact_point_source` column. `as_of`: when every case's `now` falls on that UTC date, only
-    that date's parameter snapshot is compiled (smaller SQL); None compiles every snapshot
-    period of each pack and judges each case by the one in force on its `now`.
+    action's contact point is the `config_contact_point_source` column. `as_of`: when every
+    case's `now` falls on that UTC date, only that date's parameter snapshot is compiled
+    (smaller SQL); None compiles every snapshot period of each pack and judges each case by
+    the one in force on its `now`.
 
 `compile_sql(*, packs=None, config=None, as_of=None, cases="cases", history="history")
 -> CompiledSQL(sql: str, tables: Mapping[str, pyarrow.Table])`

@@ -100,7 +100,7 @@ RETENTION: Mapping[str, tuple[int, int, str] | None] = {
 }
 MAX_RETENTION_YEARS = 30
 
-_DIGITS = re.compile(r"(?<![0-9A-Za-z])(?:\+?\d[\d \-]{5,}\d)(?:[0-9Xx])?(?![0-9A-Za-z])")
+_DIGITS = re.compile(r"(?<!\d)\+?\d(?:[ \-]?\d){6,}[Xx]?(?!\d)")
 
 
 def redact(text: str | None) -> str | None:
@@ -111,9 +111,6 @@ def redact(text: str | None) -> str | None:
 
     def mask(m: re.Match[str]) -> str:
         s = m.group(0)
-        digits = sum(c.isdigit() for c in s)
-        if digits < 7:
-            return s
         return s[:3] + "*" * (len(s) - 5) + s[-2:]
 
     return _DIGITS.sub(mask, text)

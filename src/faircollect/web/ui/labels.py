@@ -119,12 +119,12 @@ OVERRIDE_STATUSES: Mapping[str, str] = {
     "rejected": N_("Rejected"),
 }
 LOAN_STATUSES: Mapping[str, str] = {
-    "active": N_("Active"),
+    "active": N_("Not settled"),
     "settled": N_("Settled"),
     "written_off": N_("Written off"),
 }
 PROMISE_STATUSES: Mapping[str, str] = {
-    "open": N_("Open"),
+    "open": N_("Pending"),
     "kept": N_("Kept"),
     "broken": N_("Broken"),
     "cancelled": N_("Cancelled"),

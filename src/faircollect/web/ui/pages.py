@@ -3,7 +3,7 @@ helpers these pages share:
 
 - ``L(kind, code)``: the word for a code in the page's language (labels.py);
 - ``when(dt, zone=None)``: a date-time in the page's language (short form), in `zone`
-  (default Asia/Shanghai);
+  (default Asia/Shanghai); ``window(start, end, zone)``: "08:00–22:00" (a contact window);
 - ``in_words(dt)``: how long until (or since) `dt`, e.g. "in 3 h 20 min" / "2 d ago";
 - ``flash``: a one-line notice from the query string (``?done=...``), when the page was
   reached by a redirect after a form.
@@ -12,7 +12,7 @@ helpers these pages share:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -61,6 +61,15 @@ def page(
             return ""
         return format_datetime(dt, locale, zone or clock.SHANGHAI, "short")
 
+    def window(start: datetime, end: datetime, zone: str) -> str:
+        """A contact window in the debtor's zone: "08:00–22:00" within one day."""
+        a, b = clock.local(start, zone), clock.local(end, zone)
+        if a.date() == b.date():
+            return f"{a:%H:%M}–{b:%H:%M}"
+        if b.date() == a.date() + timedelta(days=1) and b.time() == time(0):
+            return f"{a:%H:%M}–24:00"
+        return f"{when(start, zone)} – {when(end, zone)}"
+
     def in_words(dt: datetime | None) -> str:
         if dt is None:
             return ""
@@ -74,6 +83,7 @@ def page(
         "L": L,
         "labels": LABELS,
         "when": when,
+        "window": window,
         "in_words": in_words,
         "now": now,
         "flash": None,

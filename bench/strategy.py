@@ -57,8 +57,11 @@ def generate(n: int, seed: int, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     writers = {
         name: pq.ParquetWriter(folder / f"{name}.parquet", schema, compression="zstd")
-        for name, schema in (("accounts", ACCOUNTS), ("contacts", CONTACTS),
-                             ("payments", PAYMENTS))  # fmt: skip
+        for name, schema in (
+            ("accounts", ACCOUNTS),
+            ("contacts", CONTACTS),
+            ("payments", PAYMENTS),
+        )
     }
     first_loan = first_borrower = first_seq = 0
     regions: set[str] = set()
@@ -210,7 +213,9 @@ def main() -> None:
                 "ratio_to_floor": round(seconds / floor_s, 2),
                 "python_loop_accounts_per_s": None if loop is None else round(loop),
                 "peak_rss_mb": run["peak_rss_mb"],
-                "speedup_vs_python_loop": None if loop is None else round(accounts / seconds / loop),
+                "speedup_vs_python_loop": None
+                if loop is None
+                else round(accounts / seconds / loop),
                 "work_items": run["work_items"],
                 "no_action": run["no_action"],
                 "rule_cases_per_round": run["rounds"],

@@ -1,14 +1,17 @@
 """Browser tests (Playwright on the Debian Chromium at /usr/bin/chromium; never
 `playwright install`).
 
-- Every test here is marked ``e2e``. Without /usr/bin/chromium (or the playwright package)
-  they are skipped - unless ``FAIRCOLLECT_REQUIRE_E2E=1``, then they fail.
+- Every test here is marked ``e2e``. Without /usr/bin/chromium (``FAIRCOLLECT_E2E_CHROMIUM``
+  names another binary) or the playwright package they are skipped - unless
+  ``FAIRCOLLECT_REQUIRE_E2E=1``, then they fail.
 - ``live``: a real Uvicorn server (the app `faircollect serve` runs) on a free loopback port,
   in a thread of this process, over a temporary SQLite database seeded by seed.py (a
   generated portfolio, tonight's strategy run, users per role, a US debtor with 7 calls this
   week). ``FAIRCOLLECT_CLOCK`` is frozen at 2026-03-04 07:45 Beijing (``live.set_clock`` moves
   it: the server reads it on every request).
 - ``browser``: Chromium, headless; ``page``: a fresh context (cookies) per test.
+  ``live`` and ``browser`` are module-scoped: the frozen clock and the browser's event loop
+  are gone before the rest of the suite runs.
 - Screenshots go to test-artifacts/screenshots/; at the end of the session
   test-artifacts/e2e-tests.json gets {"passed", "failed", "skipped", "enabled"}.
 """
@@ -96,7 +99,7 @@ class Live:
         self._env.setenv("FAIRCOLLECT_CLOCK", iso)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     require_browser()
     import uvicorn
@@ -154,7 +157,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         env.undo()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     require_browser()
     from playwright.sync_api import sync_playwright

@@ -25,9 +25,7 @@ def _expect() -> Any:
     return expect
 
 
-def test_collector_call_refused_at_night_then_logged_with_a_promise(
-    live: Live, page: Any
-) -> None:
+def test_collector_call_refused_at_night_then_logged_with_a_promise(live: Live, page: Any) -> None:
     expect = _expect()
     live.set_clock("2026-03-04T07:45:00+08:00")  # CN quiet hours end at 08:00
     sign_in(page, live.url, "collector", PASSWORD, "/queue")

@@ -328,3 +328,9 @@ def test_challenger_arm_runs_its_own_strategy(book: Snapshot) -> None:
         ({c: r[c] for c in ITEM_COLUMNS} for r in items), key=lambda r: r["loan_ref"]
     )
     assert list(recheck(book, result.work_items)) == []
+
+
+def test_an_empty_book_plans_nothing(default_arms: tuple[C.ArmSpec, ...]) -> None:
+    result = plan(snapshot([]), default_arms)
+    assert (result.accounts, result.work_items.num_rows, result.no_action.num_rows) == (0, 0, 0)
+    assert result.counts["by_treatment"] == {}

@@ -183,7 +183,8 @@ def test_retention_never_below_the_legal_minimum(
     with db.transaction() as s:
         a = creditors.get_by_code(s, "A", scope=SYSTEM)
         assert a is not None and a.settings["retention"] == {
-            "records_years": 7, "recordings_years": 3
+            "records_years": 7,
+            "recordings_years": 3,
         }
     assert ("retention.updated", f"creditor:{a.id}") in [(x, e) for x, e, _ in audit_actions(db)]
     # the audit entry about creditor A is visible to A's officers

@@ -139,8 +139,18 @@ def test_message_from_a_template_goes_through_the_gate_and_the_outbox(
     r = c.post("/loans/L-A/messages", data={"channel": "sms", "template": "reminder"})
     assert r.status_code == 303 and "done=message" not in r.headers["location"]
     frozen_now(DAY)
-    r = c.post("/loans/L-A/messages", data={"channel": "sms", "template": "reminder"})
+    page = c.get("/loans/L-A").text
+    assert re.findall(r'<option value="([a-z_]+)">\1</option>', page)[:2] == [
+        "reminder",
+        "overdue_notice",
+    ]  # the service template "help" is not offered
+    idem = re.search(r'name="idem" value="([^"]+)"', page)
+    assert idem
+    form = {"channel": "sms", "template": "reminder", "idem": idem.group(1)}
+    r = c.post("/loans/L-A/messages", data=form)
     assert r.status_code == 303 and "done=message" in r.headers["location"]
+    again = c.post("/loans/L-A/messages", data=form)  # a double submit of the same form
+    assert again.headers["location"] == r.headers["location"]
     with db.transaction() as s:
         assert outbox_repo.counts(s, scope=SYSTEM).get("pending") == 1
 
@@ -193,8 +203,7 @@ def test_blocked_call_overridden_by_a_compliance_officer(
     officer = client_for("compliance", ("A", "U"))
     queue = text(officer.get("/compliance/overrides", headers={"Accept-Language": "en"}).text)
     assert "L-US" in queue and frequency in queue
-    oid = int(re.search(r"/compliance/overrides/(\d+)/decision", officer.get(
-        "/compliance/overrides").text).group(1))  # type: ignore[union-attr]  # fmt: skip
+    oid = officer.get("/api/v1/overrides").json()["overrides"][0]["override_id"]
     short = officer.post(f"/compliance/overrides/{oid}/decision",
                          data={"decision": "approve", "reason": "ok"})  # fmt: skip
     assert short.status_code == 422

@@ -18,7 +18,7 @@ app = typer.Typer(
 # one module per area; each defines `register(app: typer.Typer) -> None`
 _MODULES = (
     "db", "keys", "audit", "portfolio", "loans", "rules", "demo", "users", "serve",
-    "outbox", "contacts", "strategy",
+    "outbox", "contacts", "strategy", "simulate",
 )  # fmt: skip
 
 for _name in _MODULES:

@@ -74,6 +74,7 @@ __all__ = [
     "make_pool",
     "pack",
     "runner",
+    "texts",
     "vault_for",
 ]
 
@@ -179,28 +180,28 @@ class LoanBatch(NamedTuple):
     """New loans (in import order) and their payments (grouped by loan, in replay order)."""
 
     ids: np.ndarray
-    refs: list[str]
+    refs: Texts
     creditor_id: np.ndarray
     borrower_id: np.ndarray
     policy: np.ndarray  # index into `policies`
     policies: tuple[PolicySpec, ...]
-    product: list[str]
-    currency: list[str]
+    product: Texts
+    currency: Texts
     principal: np.ndarray
     apr: list[Decimal]
     originated: np.ndarray  # datetime64[D]
     term: np.ndarray
-    repayment: list[str]
+    repayment: Texts
     first_due: np.ndarray  # datetime64[D]; NaT: origination + 1 month
     fee: np.ndarray
     pay_start: np.ndarray  # payments of loan k: [pay_start[k], pay_end[k])
     pay_end: np.ndarray
     pay_ids: np.ndarray
-    pay_refs: list[str]
+    pay_refs: Texts
     pay_at: np.ndarray  # datetime64[us], UTC
     pay_day: np.ndarray  # local business date ordinals (Asia/Shanghai)
     pay_amount: np.ndarray
-    pay_channel: list[str]
+    pay_channel: Texts
     as_of: int  # ordinal
     instant_suffix: str
     per: int  # rows per statement (`RowSink.per_statement`)
@@ -238,6 +239,21 @@ class LoanRows(NamedTuple):
     payments: Packed  # PAYMENT_COLUMNS
 
 
+Texts = list[Any] | pa.Array | tuple[np.ndarray, list[Any]]
+"""A text column as given to a worker: a list, an Arrow string array (pickled as buffers:
+cheap), or dictionary codes with their values (low-cardinality columns)."""
+
+
+def texts(column: Texts) -> list[Any]:
+    """The column as a list of values."""
+    if isinstance(column, list):
+        return column
+    if isinstance(column, tuple):
+        codes, values = column
+        return [values[c] for c in codes.tolist()]
+    return column.to_pylist()  # type: ignore[no-any-return]
+
+
 def instant_texts(instants: np.ndarray, suffix: str = "") -> list[str]:
     """datetime64 (UTC) -> "YYYY-MM-DD HH:MM:SS.ffffff" + suffix (the stored text)."""
     if len(instants) == 0:
@@ -268,7 +284,9 @@ _ALLOC_UNAPPLIED = '{"fee": %d, "penalty": %d, "interest": %d, "principal": %d, 
 
 
 def build_loans(b: LoanBatch) -> LoanRows:
-    n = len(b.refs)
+    refs, products, currencies = texts(b.refs), texts(b.product), texts(b.currency)
+    repayments = texts(b.repayment)
+    n = len(refs)
     text = _DateTexts()
     fromordinal = date.fromordinal
     orig = _ordinals(b.originated)
@@ -283,7 +301,7 @@ def build_loans(b: LoanBatch) -> LoanRows:
     p_start, p_end = b.pay_start.tolist(), b.pay_end.tolist()
     p_ids, p_day, p_amount = b.pay_ids.tolist(), b.pay_day.tolist(), b.pay_amount.tolist()
     p_at = instant_texts(b.pay_at, b.instant_suffix)
-    p_refs, p_channel = b.pay_refs, b.pay_channel
+    p_refs, p_channel = texts(b.pay_refs), texts(b.pay_channel)
     as_of = b.as_of
     rates: dict[tuple[int, Decimal, int], tuple[int, int]] = {}
     apr_text: dict[Decimal, str] = {}
@@ -302,7 +320,7 @@ def build_loans(b: LoanBatch) -> LoanRows:
             first, day = add_months(od, 1, od.day), od.day
             f = first.toordinal()
         apr = b.apr[k]
-        rows = schedule_rows(principal[k], apr, term[k], b.repayment[k], first, day_of_month=day)
+        rows = schedule_rows(principal[k], apr, term[k], repayments[k], first, day_of_month=day)
         p = pol[k]
         spec = b.policies[p]
         key = (p, apr, o)
@@ -330,20 +348,20 @@ def build_loans(b: LoanBatch) -> LoanRows:
         at = apr_text.get(apr)
         if at is None:
             at = apr_text[apr] = format(apr, "f")
-        cur = b.currency[k]
+        cur = currencies[k]
         add_loan(
             (
                 lid,
-                b.refs[k],
+                refs[k],
                 cred[k],
                 borr[k],
-                b.product[k],
+                products[k],
                 cur,
                 principal[k],
                 at,
                 text[o],
                 term[k],
-                b.repayment[k],
+                repayments[k],
                 text[f],
                 fee[k],
                 "active" if r.outstanding > 0 else "settled",
@@ -486,36 +504,37 @@ def encrypt_points(
 # ---------------------------------------------------------------------------------------
 class ContactBatch(NamedTuple):
     ids: np.ndarray
-    refs: list[str]
+    refs: Texts
     creditor_id: np.ndarray
     borrower_id: np.ndarray
     loan_id: np.ndarray
-    loan_refs: list[str]
+    loan_refs: Texts
     at: np.ndarray  # datetime64[us], UTC
-    channel: list[str]
-    party: list[str]
-    outcome: list[str | None]
-    initiated_by: list[str]
-    collector: list[str | None]
+    channel: Texts
+    party: Texts
+    outcome: Texts
+    initiated_by: Texts
+    collector: Texts
     instant_suffix: str
     per: int  # rows per statement
 
 
 def build_contacts(b: ContactBatch) -> Packed:
-    debts = {r: f'["{r}"]' for r in b.loan_refs}  # refs are [A-Za-z0-9_.:/-]: no escaping
+    loan_refs = texts(b.loan_refs)
+    debts = {r: f'["{r}"]' for r in loan_refs}  # refs are [A-Za-z0-9_.:/-]: no escaping
     rows = zip(
         b.ids.tolist(),
-        b.refs,
+        texts(b.refs),
         b.creditor_id.tolist(),
         b.borrower_id.tolist(),
         b.loan_id.tolist(),
-        [debts[r] for r in b.loan_refs],
+        [debts[r] for r in loan_refs],
         instant_texts(b.at, b.instant_suffix),
-        b.channel,
-        b.party,
-        b.outcome,
-        b.initiated_by,
-        b.collector,
+        texts(b.channel),
+        texts(b.party),
+        texts(b.outcome),
+        texts(b.initiated_by),
+        texts(b.collector),
         strict=True,
     )
     return pack(list(itertools.chain.from_iterable(rows)), len(CONTACT_COLUMNS), b.per)
@@ -569,7 +588,7 @@ def make_pool(workers: int | None, loans: int) -> ProcessPoolExecutor | None:
     return pool
 
 
-Job = tuple[str, Callable[..., Any], tuple[Any, ...]]
+Job = tuple[Any, Callable[..., Any], tuple[Any, ...]]  # (tag, function, arguments)
 
 
 def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -613,12 +632,12 @@ class Pipeline:
         self.packing = 0.0  # seconds spent pickling jobs
         self.worker_cpu = 0.0  # CPU seconds the workers spent on the jobs
 
-    def __iter__(self) -> Iterator[tuple[str, Any]]:
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
         if self.pool is None:
             for tag, fn, args in self.jobs:
                 yield tag, fn(*args)
             return
-        pending: deque[tuple[str, Future[Any]]] = deque()
+        pending: deque[tuple[Any, Future[Any]]] = deque()
         try:
             while True:
                 while len(pending) < self.window:

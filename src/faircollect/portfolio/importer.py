@@ -2,17 +2,28 @@
 
     result = import_portfolio(db, folder, vault=vault)
 
-1. Every file is read and checked on its own, outside any transaction (validate.check_files).
+1. Every file is read and checked on its own, outside any transaction (validate.check_files;
+   with a worker pool the largest files are checked in a worker meanwhile).
 2. One write transaction (SQLite: BEGIN IMMEDIATE; bulk-load pragmas, durable commit) checks
    references and re-imports against what is stored (validate.check_against). Any issue: the
    transaction writes nothing and the issues are returned.
-3. Otherwise it writes, with bulk inserts (store/repositories/imports.py): new creditors
-   (pack CN, currency of their first loan), borrowers (PII encrypted, blind indexes), contact
-   points (the borrower's own phone and e-mail as debtor/application, plus
-   contact_points.csv), loans with their schedule (domain.schedule.schedule_rows) and derived
-   state as of today (domain.delinquency.replay_rows: outstanding, paid, overdue_since, paid
-   amounts per installment, each payment's waterfall allocation), payments, contact events
-   (status completed), one import batch and one audit event (file digests and counts, no PII).
+3. Otherwise it writes new creditors (pack CN, currency of their first loan), borrowers (PII
+   encrypted, blind indexes), contact points (the borrower's own phone and e-mail as
+   debtor/application, plus contact_points.csv), loans with their schedule
+   (domain.schedule.schedule_rows) and derived state as of today
+   (domain.delinquency.replay_ordinals: outstanding, paid, overdue_since, paid amounts per
+   installment, each payment's waterfall allocation), payments, contact events (status
+   completed), one import batch and one audit event (file digests and counts, no PII).
+
+How the writing is organised (the process holding the transaction - "the writer" - is the
+bottleneck, so it only inserts): jobs of a few thousand rows are built by derive.py in worker
+processes (encryption, schedules, replays, rows in storage form, packed for multi-row
+INSERTs), at most WINDOW ahead of the writer, in the order the writer needs them (borrowers
+and their own contact points, other contact points, loans with their installments and
+payments, contact events); the writer inserts them with store.repositories.imports.RowSink
+(SQLite: prepared multi-row INSERTs on the transaction's connection; PostgreSQL: COPY). The
+borrowers' secondary indexes (random blind-index keys) are built once at the end, in the same
+transaction. Small imports run the same jobs in this process.
 
 Re-importing the same refs is idempotent: identical rows are skipped; when nothing is new the
 transaction writes nothing at all (no batch, no audit event). New payments for a stored loan
@@ -342,12 +353,33 @@ class _Loader:
         self.policies: dict[int, _Policy] = {}
         self.borrower_ids: dict[tuple[str, str], int] = {}
         self.suffix = repo.instant_suffix(conn)
+        self._coded: dict[tuple[str, str, str | None], tuple[np.ndarray, list[str | None]]] = {}
 
     def col(self, file: str, column: str) -> Any:
         return self.v.tables[file].values[column]
 
     def raw(self, file: str, column: str) -> pa.Array:
         return self.v.raw[file].columns[column]
+
+    # Text columns whose validated value is the cell itself (references and closed or plain
+    # texts: their checks accept or reject, never rewrite) go to the workers straight from
+    # the file's Arrow columns: pickled as buffers, not string by string.
+    def take(self, file: str, column: str, rows: np.ndarray) -> pa.Array:
+        return self.raw(file, column).take(pa.array(rows, pa.int64()))
+
+    def coded(
+        self, file: str, column: str, rows: np.ndarray, blank: str | None = ""
+    ) -> tuple[np.ndarray, list[str | None]]:
+        """Dictionary codes of a low-cardinality column at `rows` and the values they stand
+        for (a blank cell: `blank`, the column's default)."""
+        key = (file, column, blank)
+        enc = self._coded.get(key)
+        if enc is None:
+            d = pc.dictionary_encode(self.raw(file, column))
+            values = [blank if v == "" else v for v in d.dictionary.to_pylist()]
+            codes = np.asarray(d.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+            enc = self._coded[key] = (codes, values)
+        return enc[0][rows], enc[1]
 
     def run(self) -> None:
         with self.timer("creditors"):
@@ -414,9 +446,9 @@ class _Loader:
                     sinks["contact_points"].write_packed(*result.points)
                     self._remember_points(result.keys)
                 advance["borrowers"](result.borrowers.rows)
-            elif tag == "points":
+            elif tag[0] == "points":
                 with timer("insert_contact_points"):
-                    n = self._insert_points(*result)
+                    n = self._insert_points(*result, self.wanted[tag[1] : tag[2]])
                 advance["points"](n)
             elif tag == "loans":
                 with timer("insert_loans"):
@@ -580,10 +612,11 @@ class _Loader:
             # the new borrowers' own points (party debtor) can only collide with these
             self.debtor_owners = {w[0] for w in wanted if w[3] == "debtor"}
             self.seen = set(self.plan.points_existing)
+        self.wanted = wanted
         for lo, hi in _bounds(len(wanted), POINT_CHUNK):
-            part = wanted[lo:hi]
-            items = [(w[1], w[2]) for w in part]
-            yield "points", _with_items, (derive.encrypt_points, self.secret, items, part)
+            with self.timer("prepare_jobs"):
+                items = [(w[1], w[2]) for w in wanted[lo:hi]]
+            yield ("points", lo, hi), derive.encrypt_points, (self.secret, items)
 
     def _remember_points(self, keys: list[tuple[int, str, str]]) -> None:
         owners = getattr(self, "debtor_owners", None)
@@ -602,57 +635,58 @@ class _Loader:
             if key in seen:
                 continue
             seen.add(key)
-            keep.append((0, bid, kind, party, PLACE_BY_KIND.get(kind, "other"), source, e, b))
+            keep.append((bid, kind, party, PLACE_BY_KIND.get(kind, "other"), source, e, b))
         ids = repo.reserve_ids(self.conn, ContactPoint.__table__, len(keep)).tolist()
-        rows = [(pid, *r[1:]) for pid, r in zip(ids, keep, strict=True)]
-        self.sinks["contact_points"].write(rows)
+        flat: list[Any] = []
+        add = flat.extend
+        for pid, r in zip(ids, keep, strict=True):
+            flat.append(pid)
+            add(r)
+        sink = self.sinks["contact_points"]
+        sink.write_packed(*derive.pack(flat, len(derive.POINT_COLUMNS), sink.per_statement))
         return len(part)
 
     def _loan_jobs(self, payments: _Payments) -> Iterator[derive.Job]:
         fl, fp = "loans.csv", "payments.csv"
         rows = self.plan.loans_new
-        text_cols = ("loan_ref", "product", "currency", "apr", "repayment")
-        lc = {c: self.col(fl, c) for c in text_cols}
+        aprs = self.col(fl, "apr")
         num = {
             c: self.col(fl, c)
             for c in ("principal", "originated_on", "term_months", "fee", "first_due_on")
         }
-        p_refs, p_channel = self.col(fp, "payment_ref"), self.col(fp, "channel")
         p_at = self.col(fp, "paid_at")
         amounts = self.plan.payment_amounts
         as_of = self.today.toordinal()
         for lo, hi in _bounds(len(rows), LOAN_CHUNK, first=FIRST_CHUNK):
             with self.timer("prepare_jobs"):
                 sel = rows[lo:hi]
-                pick = _picker(sel.tolist())
                 s0, s1 = int(payments.starts[lo]), int(payments.ends[hi - 1])
                 pos = payments.order[s0:s1]
                 prow = payments.rows[pos]
-                ppick = _picker(prow.tolist())
                 batch = derive.LoanBatch(
                     ids=self.new_loan_ids[lo:hi],
-                    refs=pick(lc["loan_ref"]),
+                    refs=self.take(fl, "loan_ref", sel),
                     creditor_id=self.loan_creditor[lo:hi],
                     borrower_id=self.loan_borrower[lo:hi],
                     policy=self.loan_policy[lo:hi],
                     policies=self.policy_specs,
-                    product=pick(lc["product"]),
-                    currency=pick(lc["currency"]),
+                    product=self.coded(fl, "product", sel),
+                    currency=self.coded(fl, "currency", sel),
                     principal=num["principal"][sel],
-                    apr=pick(lc["apr"]),
+                    apr=[aprs[i] for i in sel.tolist()],
                     originated=num["originated_on"][sel],
                     term=num["term_months"][sel],
-                    repayment=pick(lc["repayment"]),
+                    repayment=self.coded(fl, "repayment", sel),
                     first_due=num["first_due_on"][sel],
                     fee=num["fee"][sel],
                     pay_start=payments.starts[lo:hi] - s0,
                     pay_end=payments.ends[lo:hi] - s0,
                     pay_ids=self.payment_ids[pos],
-                    pay_refs=ppick(p_refs),
+                    pay_refs=self.take(fp, "payment_ref", prow),
                     pay_at=p_at[prow],
                     pay_day=payments.day[pos],
                     pay_amount=amounts[prow],
-                    pay_channel=[c or "" for c in ppick(p_channel)],
+                    pay_channel=self.coded(fp, "channel", prow),
                     as_of=as_of,
                     instant_suffix=self.suffix,
                     per=self.per,
@@ -676,36 +710,23 @@ class _Loader:
             for n in np.flatnonzero(~new).tolist():
                 e = existing[refs_of[int(rows[n])]]
                 loan_id[n], cred[n], borr[n] = e.id, e.creditor_id, e.borrower_id
-            cols = {
-                c: self.col(fc, c)
-                for c in (
-                    "contact_ref",
-                    "loan_ref",
-                    "channel",
-                    "party",
-                    "outcome",
-                    "initiated_by",
-                    "collector",
-                )
-            }
             at = self.col(fc, "at")
         for lo, hi in _bounds(len(rows), CONTACT_CHUNK):
             with self.timer("prepare_jobs"):
                 sel = rows[lo:hi]
-                pick = _picker(sel.tolist())
                 batch = derive.ContactBatch(
                     ids=self.contact_ids[lo:hi],
-                    refs=pick(cols["contact_ref"]),
+                    refs=self.take(fc, "contact_ref", sel),
                     creditor_id=cred[lo:hi],
                     borrower_id=borr[lo:hi],
                     loan_id=loan_id[lo:hi],
-                    loan_refs=pick(cols["loan_ref"]),
+                    loan_refs=self.take(fc, "loan_ref", sel),
                     at=at[sel],
-                    channel=pick(cols["channel"]),
-                    party=pick(cols["party"]),
-                    outcome=pick(cols["outcome"]),
-                    initiated_by=pick(cols["initiated_by"]),
-                    collector=pick(cols["collector"]),
+                    channel=self.coded(fc, "channel", sel),
+                    party=self.coded(fc, "party", sel),
+                    outcome=self.coded(fc, "outcome", sel, None),
+                    initiated_by=self.coded(fc, "initiated_by", sel),
+                    collector=self.coded(fc, "collector", sel, None),
                     instant_suffix=self.suffix,
                     per=self.per,
                 )
@@ -837,11 +858,6 @@ class _Loader:
         if pays["id"]:
             repo.bulk_update(self.conn, Payment.__table__, ["id"], pays)
         self.updated["loans"] = len(ids)
-
-
-def _with_items(fn: Callable[..., Any], secret: Any, items: Any, part: Any) -> tuple[Any, ...]:
-    """Run fn(secret, items) and hand `part` back with its result (for the writer)."""
-    return (*fn(secret, items), part)
 
 
 @dataclass(frozen=True)

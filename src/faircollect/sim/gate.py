@@ -203,7 +203,7 @@ def scenario_of(case: dict[str, Any], history: Sequence[dict[str, Any]]) -> tupl
             "initiated_by": h["initiated_by"],
         }
         for k in ("outcome", "contact_point", "place", "purpose"):
-            if h[k] is not None:
+            if h[k]:  # the synthetic history writes "" for "none"
                 e[k] = h[k]
         hist.append(e)
     data = {

@@ -47,11 +47,15 @@ class ParamsError(ValueError):
     pass
 
 
+#: mappings that an override replaces whole (a book mix is not merged with the default mix)
+_REPLACE = frozenset({"packs", "preferred"})
+
+
 def _merge(base: Any, over: Any) -> Any:
     if isinstance(base, dict) and isinstance(over, Mapping):
         out = dict(base)
         for k, v in over.items():
-            out[k] = _merge(base[k], v) if k in base else v
+            out[k] = _merge(base[k], v) if k in base and k not in _REPLACE else v
         return out
     return over
 

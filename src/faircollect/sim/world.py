@@ -147,6 +147,7 @@ class World:
         self.promise_amt = np.zeros(self.N, dtype=np.int64)
         self.broken = np.full((self.N, 3), -(10**6), dtype=np.int32)
         acc = pop.accounts
+        self.hold = acc.column("hold").to_numpy(zero_copy_only=False).copy()
         self.hardship = acc.column("hardship").to_numpy(zero_copy_only=False).copy()
         self.vulnerable = acc.column("vulnerable").to_numpy(zero_copy_only=False).copy()
         self.has_phone = acc.column("has_phone").to_numpy(zero_copy_only=False)
@@ -255,6 +256,7 @@ class World:
             "overdue_since": pa.array(since, pa.date32()),
             "reachable": pa.array(self.b_known[b] & self.has_phone),
             "hardship": pa.array(self.hardship),
+            "hold": pa.array(self.hold),
             "vulnerable": pa.array(self.vulnerable),
             "dispute_received_at": ts_arr(self.dispute_at),
             "verification_sent_at": ts_arr(self.verify_at),
@@ -416,6 +418,8 @@ class World:
         self.dispute_at[li[disputes]] = at[disputes]
         np.add.at(self.disputes, r[disputes], 1)
         self.hardship[li[hardship]] = True
+        # a legal action is filed once: the account then leaves the collectors (hold)
+        self.hold[li[t == T["legal"]]] = True
         vul = hardship & (a == A["vulnerable"])
         self.vulnerable[li[vul]] = True
         amt = self._amount(li, u[:, 9])

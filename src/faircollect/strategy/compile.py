@@ -637,6 +637,24 @@ def round_update(state: Any, decided: Any) -> Any:
     )
 
 
+def rules_lookback_days(packs: Iterable[str], day: date) -> int:
+    """How many days back the packs' counting windows reach on `day` (plus a margin for
+    local days seen from UTC): older history is needed only for the "ever" rules."""
+    from faircollect.rules.packs import get_pack
+    from faircollect.rules.vocab import Const, Count, Days, Hours, walk
+
+    longest = 1
+    for pid in packs:
+        for r in get_pack(pid).snapshot(day).rules:
+            for node in walk(r.bound):
+                if isinstance(node, Count) and isinstance(node.window, Days | Hours):
+                    n = node.window.n
+                    if isinstance(n, Const) and isinstance(n.value, int):
+                        days = n.value if isinstance(node.window, Days) else -(-n.value // 24)
+                        longest = max(longest, days)
+    return longest + 2
+
+
 def history(contacts: Any, as_of: date, lookback_days: int, sticky: Sequence[str]) -> Any:
     """The rule engine's `history` table from the snapshot's contacts: entries in the pack's
     counting windows, plus older ones the "ever" rules read (as the contact gate does)."""

@@ -155,6 +155,8 @@ def money_text_expr(minor: Any, currency: Any, currencies: list[str]) -> Any:
         return whole + "." + frac
 
     exps = {c: exponent(c) for c in currencies}
+    if not exps:
+        return fmt(2) + " " + currency
     body = ibis.cases(*((currency == c, fmt(e)) for c, e in exps.items()), else_=fmt(2))
     return body + " " + currency
 

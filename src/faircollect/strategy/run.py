@@ -51,8 +51,6 @@ STAGES = (
     "capacity",
     "output",
 )
-#: the rule engine's counting windows reach 30 local days back; the snapshot keeps 120
-RULES_LOOKBACK_DAYS = 32
 
 
 @dataclass(frozen=True)
@@ -207,7 +205,8 @@ def _plan(
         step("features")
 
         # -- the rules, in rounds ----------------------------------------------------------
-        hist = C.history(contacts, as_of, RULES_LOOKBACK_DAYS, STICKY_OUTCOMES)
+        lookback = C.rules_lookback_days(packs, as_of)
+        hist = C.history(contacts, as_of, lookback, STICKY_OUTCOMES)
         same_day = as_of if starts == {as_of} else None
 
         def search(state: Any) -> Any:
@@ -469,20 +468,22 @@ def run_nightly(
 ) -> RunSummary:
     """Take the snapshot (database, or `snapshot_dir`), plan, and record the run with its
     work items and no-action rows in one transaction (replacing this strategy's output for
-    the date); with `out`, also write Parquet files. `as_of` defaults to today (Beijing)."""
+    the date); with `out`, also write Parquet files. `as_of` defaults to today (Beijing), or
+    to the snapshot folder's date."""
     from faircollect import audit, clock
     from faircollect.store.repositories import strategies as repo
 
     from .snapshot import from_db, read_parquet
 
-    day = as_of or clock.today()
     started = clock.now()
     with db.transaction() as session:
         arms = resolve_arms(session, strategy, version=version)
         if snapshot_dir is None:
+            day = as_of or clock.today()
             snapshot = from_db(session, as_of=day, vault=vault)
-        else:
-            snapshot = read_parquet(snapshot_dir, as_of=day)
+        else:  # the snapshot's own date unless another is asked for
+            snapshot = read_parquet(snapshot_dir, as_of=as_of)
+            day = snapshot.as_of
     result = plan(snapshot, arms, engine=engine, scorer=scorer, progress=progress)
     counts = {**result.counts, "amounts": amounts(result)}
     with db.transaction(immediate=True) as session:

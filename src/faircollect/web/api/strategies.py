@@ -241,9 +241,7 @@ def validate_source(s: Session, source: str) -> dict[str, Any]:
             )
     active = repo.active_version(s, spec.name)
     if active is not None:
-        out["diff"] = S.diff(
-            S.from_data(active.spec), spec, f"{spec.name}@{active.version}", "new"
-        )
+        out["diff"] = S.diff(S.from_data(active.spec), spec, f"{spec.name}@{active.version}", "new")
     return out
 
 
@@ -447,8 +445,8 @@ def update_capacity(s: Session, caller: Caller, data: Any) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------
 # JSON API
 # ---------------------------------------------------------------------------------------
-def _reader(action: str = "read", tenant: bool = False) -> Any:
-    return require(READERS, action=action, tenant=tenant)  # type: ignore[arg-type]
+def _reader(tenant: bool = False) -> Any:
+    return require(READERS, action="read", tenant=tenant)
 
 
 def _manager() -> Any:
@@ -544,9 +542,7 @@ def post_challengers(
 
 
 @router.get("/strategy-runs")
-def list_runs(
-    request: Request, caller: Caller = Depends(_reader(tenant=True))
-) -> JSONResponse:
+def list_runs(request: Request, caller: Caller = Depends(_reader(tenant=True))) -> JSONResponse:
     """Strategy runs, newest first, with the work items in the caller's creditors."""
     with web_state(request).db.transaction() as s:
         return JSONResponse(to_json({"runs": runs_data(s, caller)}))

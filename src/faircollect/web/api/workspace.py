@@ -157,9 +157,7 @@ def queue_data(
     page: int = 1,
 ) -> dict[str, Any]:
     """Today's queue (the latest completed run, or `run_id`) within the caller's creditors."""
-    run = (
-        strategies_repo.run_by_id(s, run_id) if run_id is not None else staff_views.latest_run(s)
-    )
+    run = strategies_repo.run_by_id(s, run_id) if run_id is not None else staff_views.latest_run(s)
     me = collector_name(s, caller.user_id)
     base: dict[str, Any] = {
         "run": None,
@@ -366,7 +364,9 @@ def _templates(s: Session, creditor: Any, scope: Any) -> list[dict[str, Any]]:
             {"code": d["code"], "channel": d["channel"], "locale": d["locale"],
              "purpose": d.get("purpose", "reminder")},
         )  # fmt: skip
-    return [have[k] for k in sorted(have)]
+    order = {"reminder": 0, "overdue_notice": 1}
+    keys = sorted(have, key=lambda k: (order.get(k[0], 9), k))
+    return [have[k] for k in keys if templates.kind_of(k[0]) == "collection"]
 
 
 def account_data(
@@ -643,4 +643,3 @@ def post_reveal(
             s, st.vault, caller, loan_ref, reason=body.reason, fields=tuple(body.fields)
         )
     return JSONResponse({"loan_ref": loan_ref, "revealed": data})
-

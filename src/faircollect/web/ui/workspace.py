@@ -15,6 +15,7 @@ account page, or the page again with the error).
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -120,6 +121,7 @@ def _account(
             "weekdays": WEEKDAYS,
             "pii_fields": PII_FIELDS,
             "today": clock.today(),
+            "idem": secrets.token_urlsafe(16),
         },
         status=status,
     )
@@ -340,10 +342,11 @@ def send_message(
     template: str = Form(..., max_length=64),
     party: str = Form("debtor", max_length=32),
     contact_point: str = Form("", max_length=32),
+    idem: str = Form("", max_length=64),
     caller: Caller = Depends(require(CONTACT_ROLES, action="write")),
 ) -> Response:
     """Render a template in the borrower's language, check it (gate + content lint) and queue
-    it in the outbox."""
+    it in the outbox. The form carries a one-off key: a double submit sends once."""
     st = web_state(request)
     try:
         with gate.transaction(st.db) as s:
@@ -357,6 +360,7 @@ def send_message(
                 template=template,
                 party=party,
                 contact_point_id=_point(contact_point),
+                idempotency_key=f"page:{caller.actor}:{idem.strip()}" if idem.strip() else None,
             )
     except ContactsError as e:
         return _service_error(request, caller, loan_ref, e)

@@ -49,7 +49,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["creditor_id"], ["creditors.id"], name=op.f("fk_complaints_creditor_id_creditors")
         ),
-        sa.ForeignKeyConstraint(["loan_id"], ["loans.id"], name=op.f("fk_complaints_loan_id_loans")),
+        sa.ForeignKeyConstraint(
+            ["loan_id"], ["loans.id"], name=op.f("fk_complaints_loan_id_loans")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_complaints")),
     )
     with op.batch_alter_table("complaints", schema=None) as batch_op:

@@ -11,11 +11,15 @@ chain. One JSON line:
     {"database": "postgresql", "clients": 8, "attempts": N, "seconds": ...,
      "attempts_per_s": ..., "p50_ms": ..., "p90_ms": ..., "p99_ms": ..., "allowed": ...,
      "blocked": ..., "errors": 0, "server_workers": 1, "switch_interval": null,
-     "cpu_ms_per_attempt": {"server": ..., "clients": ...}, "load_average": ..., "debtors": ...}
+     "cpu_ms_per_attempt": {"server": ..., "clients": ..., "database": ...},
+     "load_average": ..., "load_average_before": ..., "debtors": ...}
 
 `cpu_ms_per_attempt.server` is what a request costs the app server whatever else the machine
 runs (one Uvicorn process is bound to one core by the GIL: its ceiling is 1000/that per
-second); `load_average` says how busy the machine was.
+second); `database` is the CPU of the PostgreSQL backends serving the bench database (when
+the server runs on this machine; null otherwise, and for SQLite, which runs inside the app
+server); `load_average_before` and `load_average` (1-minute, before and after the measured
+run) say how busy the machine was.
 
 Database: `--database-url`, else FAIRCOLLECT_BENCH_DATABASE_URL, else
 FAIRCOLLECT_TEST_DATABASE_URL (PostgreSQL; the bench DROPS AND RECREATES its tables there),
@@ -214,6 +218,29 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+def _db_backends(url: str) -> list[int]:
+    """PIDs of the PostgreSQL backends connected to the bench database (local server only)."""
+    from sqlalchemy import text
+
+    from faircollect.store.db import Database
+
+    db = Database(url)
+    try:
+        if db.dialect != "postgresql":
+            return []
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            )
+            pids = [int(r[0]) for r in rows]
+    finally:
+        db.dispose()
+    return [p for p in pids if Path(f"/proc/{p}/stat").exists()]
+
+
 def _pct(xs: list[float], p: float) -> float:
     s = sorted(xs)
     return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] * 1000
@@ -303,9 +330,14 @@ def main(argv: list[str] | None = None) -> int:
             _drive(port, token, targets, args.clients, per, 1)
             per = max(1, args.attempts // args.clients)
             procs = _descendants(server.pid)
-            cpu0 = (_cpu_seconds(procs), time.process_time())
+            backends = _db_backends(url)
+            load_before = os.getloadavg()[0]
+            cpu0 = (_cpu_seconds(procs), time.process_time(), _cpu_seconds(backends))
             seconds, lat, codes = _drive(port, token, targets, args.clients, per, 1000)
-            cpu1 = (_cpu_seconds(procs), time.process_time())
+            cpu1 = (_cpu_seconds(procs), time.process_time(), _cpu_seconds(backends))
+            # backends started during the run (pool growth) count from 0
+            late = sorted(set(_db_backends(url)) - set(backends))
+            db_cpu = cpu1[2] - cpu0[2] + _cpu_seconds(late) if backends or late else None
         finally:
             server.terminate()
             server.wait(30)
@@ -333,8 +365,10 @@ def main(argv: list[str] | None = None) -> int:
                 "cpu_ms_per_attempt": {
                     "server": round((cpu1[0] - cpu0[0]) / n * 1000, 2),
                     "clients": round((cpu1[1] - cpu0[1]) / n * 1000, 2),
+                    "database": None if db_cpu is None else round(db_cpu / n * 1000, 2),
                 },
                 "load_average": round(os.getloadavg()[0], 2),
+                "load_average_before": round(load_before, 2),
                 "debtors": args.debtors,
             }
         )

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -99,6 +100,11 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def child_plan(folder: Path, memory_limit: str | None) -> None:
     from faircollect.strategy import compile as C
     from faircollect.strategy import spec as S
@@ -109,14 +115,15 @@ def child_plan(folder: Path, memory_limit: str | None) -> None:
     snap = read_parquet(folder)
     arms = C.arms_for(S.shipped("faircollect-default"), 1)
     engine = DuckDBEngine(memory_limit=memory_limit)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu()
     result = plan(snap, arms, engine=engine)
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, _cpu() - c
     engine.close()
     print(
         json.dumps(
             {
                 "seconds": round(seconds, 3),
+                "cpu_seconds": round(cpu, 3),
                 "accounts": result.accounts,
                 "work_items": result.work_items.num_rows,
                 "no_action": result.no_action.num_rows,
@@ -151,10 +158,11 @@ def child_floor(folder: Path) -> None:
     FROM read_parquet('{f["accounts"]}') a
     LEFT JOIN h USING (debtor_id) LEFT JOIN p USING (loan_ref)
     """
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu()
     con.execute(sql)
-    seconds = time.perf_counter() - t
-    print(json.dumps({"floor_seconds": round(seconds, 3), "peak_rss_mb": _peak_rss_mb()}))
+    seconds, cpu = time.perf_counter() - t, _cpu() - c
+    print(json.dumps({"floor_seconds": round(seconds, 3), "floor_cpu_seconds": round(cpu, 3),
+                      "peak_rss_mb": _peak_rss_mb()}))  # fmt: skip
 
 
 def python_loop(n: int, seed: int) -> float:
@@ -216,6 +224,9 @@ def main() -> None:
                 "speedup_vs_python_loop": None
                 if loop is None
                 else round(accounts / seconds / loop),
+                "cpu_seconds": run["cpu_seconds"],
+                "floor_cpu_seconds": floor["floor_cpu_seconds"],
+                "load_average": [round(x, 2) for x in os.getloadavg()],
                 "work_items": run["work_items"],
                 "no_action": run["no_action"],
                 "rule_cases_per_round": run["rounds"],

@@ -346,3 +346,36 @@ def test_worker_processes_load_the_same(db: Any, tmp_path: Path, vault: Any) -> 
         mine = s.scalars(select(Borrower.name_enc).order_by(Borrower.id)).all()
     dec = [vault.decrypt(x, field=pii.BORROWER_NAME) for x in names]
     assert dec == [vault.decrypt(x, field=pii.BORROWER_NAME) for x in mine]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_big_import_path_builds_indexes_at_the_end(
+    db: Any, portfolio: Path, tmp_path: Path, vault: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the big-import settings (secondary indexes built after the rows, in the same
+    transaction) the database ends up exactly as with the small-import path."""
+    from faircollect.portfolio import importer
+    from faircollect.store.db import Database, upgrade
+
+    from .conftest import NOW
+
+    other_url = f"sqlite:///{tmp_path / 'big.db'}"
+    upgrade(other_url)
+    other = Database(other_url)
+
+    def indexes(d: Any) -> list[tuple[Any, ...]]:
+        with d.engine.connect() as conn:
+            q = "SELECT name, tbl_name, sql FROM sqlite_master WHERE type='index' ORDER BY name"
+            return [tuple(r) for r in conn.execute(text(q))]
+
+    try:
+        a = importer.import_portfolio(db, portfolio, vault=vault, today=AS_OF, now=NOW)
+        monkeypatch.setattr(importer, "BIG_IMPORT_ROWS", 0)
+        b = importer.import_portfolio(other, portfolio, vault=vault, today=AS_OF, now=NOW)
+        assert a.ok and b.ok and a.inserted == b.inserted
+        assert indexes(other) == indexes(db)
+        da, db_ = dump(db), dump(other)
+    finally:
+        other.dispose()
+    for table in ("loans", "installments", "payments", "contact_events", "creditors"):
+        assert da[table] == db_[table], table

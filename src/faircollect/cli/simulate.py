@@ -75,8 +75,10 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
         out: Annotated[Path | None, typer.Option("--out", help="folder for plots + HTML")] = None,
         params: Annotated[Path | None, typer.Option("--params", help="behaviour YAML")] = None,
-        check_sample: Annotated[int, typer.Option(
-            "--check-sample", help="contacts a day re-judged by the real-time engine")] = 20,
+        check_sample: Annotated[
+            int,
+            typer.Option("--check-sample", help="contacts a day re-judged by the real-time engine"),
+        ] = 20,
         engine: Annotated[str, typer.Option("--engine", help="duckdb or spark")] = "duckdb",
         lang: Annotated[str, typer.Option("--lang", help="en or zh_CN")] = "en",
     ) -> None:
@@ -104,8 +106,15 @@ def register(app: typer.Typer) -> None:
             typer.echo(str(e), err=True)
             raise typer.Exit(2) from None
         err = Console(stderr=True)
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                       TimeElapsedColumn(), console=err, disable=as_json or not err.is_terminal)  # fmt: skip
+        quiet = as_json or not err.is_terminal
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=quiet,
+        )
         tasks: dict[str, Any] = {}
 
         def progress(name: str, done: int, total: int) -> None:

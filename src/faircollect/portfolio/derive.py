@@ -80,7 +80,10 @@ __all__ = [
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 PARALLEL_FROM = 100_000  # loans; below this a pool costs more than it saves
-WORKER_NICENESS = int(os.environ.get("FAIRCOLLECT_IMPORT_NICENESS", "0"))
+# workers' niceness: 0 (measured: lowering them starves them behind other users' processes
+# and the writer then waits for its rows; the writer is never starved by more workers than
+# the CPUs beside it, see make_pool)
+WORKER_NICENESS = 0
 
 LOAN_COLUMNS = (
     "id",

@@ -87,6 +87,9 @@ POINT_CHUNK = 50_000
 LOAN_CHUNK = 10_000
 CONTACT_CHUNK = 50_000
 WINDOW = 6  # jobs in flight ahead of the writer
+# rows (a loan counts for ~17 with its installments, points and borrower) from which an import
+# is expected to outgrow the page cache of `import_pragmas` (1 GiB: ~300,000 loans)
+BIG_IMPORT_ROWS = 6_000_000
 
 
 class Progress(Protocol):
@@ -432,10 +435,17 @@ class _Loader:
         jobs = self._jobs(payments)
         pipeline = derive.Pipeline(self.pool, jobs, window=WINDOW)
         timer = self.timer
-        # measured: only the borrowers' indexes (three of random blind-index keys) are
-        # cheaper to build at the end than to fill row by row; the other tables' keys arrive
-        # (nearly) in order
+        # measured: the borrowers' indexes (three of random blind-index keys) are cheaper to
+        # build at the end than to fill row by row; so are those of contact points, loans and
+        # contact events once the import outgrows SQLite's page cache (their pages, evicted
+        # by the installments and payments, would be read back for every insert). The
+        # payments' loan_id index grows in order: it stays.
         planned = {"borrowers": len(self.plan.borrowers_new)}
+        rows = len(self.plan.loans_new) * 17 + len(payments.rows) + len(self.plan.contacts_new)
+        if rows >= BIG_IMPORT_ROWS:
+            planned["contact_points"] = len(self.own_point_ids) + len(self.plan.points_new)
+            planned["loans"] = len(self.plan.loans_new)
+            planned["contact_events"] = len(self.plan.contacts_new)
         with timer("drop_indexes"):
             deferred = repo.deferred_indexes(self.conn, planned)
             deferred.__enter__()
@@ -496,22 +506,40 @@ class _Loader:
         self.own_point_ids = repo.reserve_ids(
             self.conn, ContactPoint.__table__, int(self.own_point_offsets[-1])
         )
-        l_rows = plan.loans_new.tolist()
+        l_rows = plan.loans_new
         self.new_loan_ids = repo.reserve_ids(self.conn, Loan.__table__, len(l_rows))
-        l_creds, l_brefs = self.col(fl, "creditor"), self.col(fl, "borrower_ref")
-        self.loan_creditor = np.array(
-            [self.creditor_ids[l_creds[i]] for i in l_rows], dtype=np.int64
-        )
-        self.loan_borrower = np.array(
-            [self.borrower_ids[(l_creds[i], l_brefs[i])] for i in l_rows], dtype=np.int64
-        )
-        codes = sorted(self.creditor_ids)
+        # creditor (and so policy) of each new loan, through the creditor column's codes
+        codes, names = self.coded(fl, "creditor", l_rows)
+        ordered = sorted(self.creditor_ids)
         self.policy_specs = tuple(
             derive.PolicySpec(p.penalty, p.lender_kind, p.waterfall)
-            for p in (self.policies[self.creditor_ids[c]] for c in codes)
+            for p in (self.policies[self.creditor_ids[c]] for c in ordered)
         )
-        policy_of = {c: k for k, c in enumerate(codes)}
-        self.loan_policy = np.array([policy_of[l_creds[i]] for i in l_rows], dtype=np.int64)
+        # (a code of a row that is not a new loan may name no creditor: it is never used)
+        cid = np.array([self.creditor_ids.get(c or "", 0) for c in names], np.int64)
+        pol = np.array([ordered.index(c) if c in ordered else 0 for c in names], np.int64)
+        self.loan_creditor = cid[codes] if len(codes) else np.zeros(0, np.int64)
+        self.loan_policy = pol[codes] if len(codes) else np.zeros(0, np.int64)
+        # borrower of each new loan: a new borrower (matched on creditor + ref) or a stored one
+        self.loan_borrower = np.zeros(len(l_rows), dtype=np.int64)
+        if len(l_rows):
+            sep = pa.scalar("\x1f", pa.string())
+            lkeys = pc.binary_join_element_wise(
+                self.take(fl, "creditor", l_rows), self.take(fl, "borrower_ref", l_rows), sep
+            )
+            bkeys = pc.binary_join_element_wise(
+                self.take(fb, "creditor", plan.borrowers_new),
+                self.take(fb, "borrower_ref", plan.borrowers_new),
+                sep,
+            )
+            pos = pc.fill_null(pc.index_in(lkeys, value_set=bkeys), -1)
+            pos = np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
+            new = pos >= 0
+            self.loan_borrower[new] = self.borrower_new_ids[pos[new]]
+            l_creds, l_brefs = self.col(fl, "creditor"), self.col(fl, "borrower_ref")
+            for n in np.flatnonzero(~new).tolist():
+                i = int(l_rows[n])
+                self.loan_borrower[n] = self.borrower_ids[(l_creds[i], l_brefs[i])]
         self.payment_ids = repo.reserve_ids(self.conn, Payment.__table__, len(plan.payments_new))
         self.contact_ids = repo.reserve_ids(
             self.conn, ContactEvent.__table__, len(plan.contacts_new)

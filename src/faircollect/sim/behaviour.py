@@ -30,9 +30,7 @@ def decay(stress: np.ndarray, half_life_days: float, days: float = 1.0) -> np.nd
     return stress * np.float64(0.5) ** (days / half_life_days)
 
 
-def stress_increment(
-    t: np.ndarray, reached: np.ndarray, arch: np.ndarray, p: Params
-) -> np.ndarray:
+def stress_increment(t: np.ndarray, reached: np.ndarray, arch: np.ndarray, p: Params) -> np.ndarray:
     """Stress a contact adds to the debtor: the channel's `stress_reached` when it reached
     them (a conversation, a message read, someone at the door), else `stress_attempt`, times
     the archetype's sensitivity."""

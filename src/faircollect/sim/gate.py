@@ -104,8 +104,14 @@ def build_cases(accounts: pa.Table, actions: pa.Table, now: pa.Array) -> pa.Tabl
         "config_contact_start": start,
         "config_contact_end": end,
     }
-    return pa.table({f.name: pa.array(cols[f.name]).cast(f.type) if not isinstance(
-        cols[f.name], pa.ChunkedArray) else cols[f.name].cast(f.type) for f in CASES_SCHEMA})
+    return pa.table(
+        {
+            f.name: pa.array(cols[f.name]).cast(f.type)
+            if not isinstance(cols[f.name], pa.ChunkedArray)
+            else cols[f.name].cast(f.type)
+            for f in CASES_SCHEMA
+        }
+    )
 
 
 def history_for(contacts: pa.Table, debtor_ids: pa.Array, since: Any) -> pa.Table:
@@ -169,8 +175,9 @@ def _hhmm(text: str) -> time:
     return time(0) if text in ("24:00", "00:00") else time.fromisoformat(text)
 
 
-def scenario_of(case: dict[str, Any], history: Sequence[dict[str, Any]]) -> tuple[Scenario,
-                                                                                   EngineConfig]:
+def scenario_of(
+    case: dict[str, Any], history: Sequence[dict[str, Any]]
+) -> tuple[Scenario, EngineConfig]:
     """The real-time engine's scenario (DESIGN 4.3) and config for one `cases` row and the
     debtor's history rows (entries after `now` are left out: not known at `now`)."""
     now = case["now"]
@@ -213,8 +220,11 @@ def scenario_of(case: dict[str, Any], history: Sequence[dict[str, Any]]) -> tupl
         "debtor": {
             "timezones": list(case["debtor_timezones"] or []),
             "inconvenient": [
-                {k: v for k, v in (("days", w["days"]), ("from", w["from"]), ("to", w["to"]))
-                 if v is not None}
+                {
+                    k: v
+                    for k, v in (("days", w["days"]), ("from", w["from"]), ("to", w["to"]))
+                    if v is not None
+                }
                 for w in case["debtor_inconvenient"] or []
             ],
             "no_contact_places": list(case["debtor_no_contact_places"] or []),
@@ -245,8 +255,9 @@ def scenario_of(case: dict[str, Any], history: Sequence[dict[str, Any]]) -> tupl
     sources = {}
     if case["action_contact_point"] is not None and case["config_contact_point_source"]:
         sources[case["action_contact_point"]] = case["config_contact_point_source"]
-    return Scenario.model_validate(data), EngineConfig(contact_window=window,
-                                                       contact_point_sources=sources)
+    return Scenario.model_validate(data), EngineConfig(
+        contact_window=window, contact_point_sources=sources
+    )
 
 
 def realtime_check(

@@ -34,7 +34,7 @@ import numpy as np
 from faircollect.strategy.treatments import TREATMENT_NAMES
 
 from .params import CURRENCIES, Params
-from .world import CONTACT, THIRD_PARTY, T, RunResult
+from .world import CONTACT, THIRD_PARTY, RunResult, T
 
 __all__ = ["CONTRACT_KEYS", "ci95", "summarize"]
 
@@ -110,8 +110,9 @@ def per_replicate(res: RunResult, params: Params) -> tuple[dict[str, np.ndarray]
         "cost_per_account": cost / n,
         "legal_actions_per_1000": res.executed[:, T["legal"]] * 1000 / n,
         "promises_per_1000": res.promises[:, 0] * 1000 / n,
-        "promise_kept_rate": _ratio(res.promises[:, 1].astype(np.float64),
-                                    res.promises[:, 1] + res.promises[:, 2]),  # fmt: skip
+        "promise_kept_rate": _ratio(
+            res.promises[:, 1].astype(np.float64), res.promises[:, 1] + res.promises[:, 2]
+        ),
         "disputes_per_1000": res.disputes * 1000 / n,
         "collected": collected,
         "overdue": overdue,

@@ -71,8 +71,8 @@ def _capacity(
 ) -> tuple[pa.Table, pa.Table]:
     """Collectors and field teams per replicate, sized per 1,000 accounts (world params)."""
     w = p.world
-    calls = max(int(round(per_replicate * float(w["calls_per_1000_per_day"]) / 1000)), 1)
-    visits = max(int(round(per_replicate * float(w["visits_per_1000_per_day"]) / 1000)), 1)
+    calls = max(round(per_replicate * float(w["calls_per_1000_per_day"]) / 1000), 1)
+    visits = max(round(per_replicate * float(w["visits_per_1000_per_day"]) / 1000), 1)
     per = max(int(w["collector_capacity"]), 1)
     creds = accounts.group_by(["creditor", "region", "locale"]).aggregate([]).to_pylist()
     c_rows: list[dict[str, Any]] = []
@@ -180,8 +180,12 @@ def build_population(
         from faircollect.strategy.treatments import TREATMENT_NAMES
 
         pref = np.searchsorted(np.cumsum(pref_w / pref_w.sum()), rng.random(nb), side="right")
-        b_pref.append(np.array([TREATMENT_NAMES.index(PREFERRED[k])
-                                for k in pref.clip(0, len(PREFERRED) - 1)], dtype=np.int8))
+        b_pref.append(
+            np.array(
+                [TREATMENT_NAMES.index(PREFERRED[k]) for k in pref.clip(0, len(PREFERRED) - 1)],
+                dtype=np.int8,
+            )
+        )
         b_stale.append(arch == A["lost_contact"])
         b_gen.append(rng.random(nb) < float(p.raw["not_my_debt_genuine"]))
     accounts = pa.concat_tables(accs)

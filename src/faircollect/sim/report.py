@@ -132,8 +132,11 @@ def plots(data: dict[str, Any], out: Path) -> list[Path]:
     plt.close(fig)
     # harm against recovery
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), dpi=110)
-    for ax, key, label in ((axes[0], "complaints_per_1000", "Complaints per 1,000 每千户投诉"),
-                           (axes[1], "visits_per_1000", "Visits per 1,000 每千户上门")):  # fmt: skip
+    panels = (
+        (axes[0], "complaints_per_1000", "Complaints per 1,000 每千户投诉"),
+        (axes[1], "visits_per_1000", "Visits per 1,000 每千户上门"),
+    )
+    for ax, key, label in panels:
         for n in names:
             s = data["strategies"][n]
             x, y = s[key], s["recovery_rate"] * 100
@@ -173,8 +176,8 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;te
 th:first-child{{text-align:left}}img{{max-width:100%}}pre{{background:#f6f6f6;padding:1em;
 overflow:auto}}</style></head><body>
 <h1>Strategy evaluation 策略评估</h1>
-<p>{data['accounts']:,} accounts x {data['days']} days, {data['replicates']} replicate(s), seed
-{data['seed']}, start {e(data['start'])}, amounts in {e(data['currency'])}. Numbers are means over
+<p>{data["accounts"]:,} accounts x {data["days"]} days, {data["replicates"]} replicate(s), seed
+{data["seed"]}, start {e(data["start"])}, amounts in {e(data["currency"])}. Numbers are means over
 replicates with a 95% interval in brackets. Executed violations are zero by construction: every
 executed contact passed the rule gate at its execution time.</p>
 {f"<pre>{e(command)}</pre>" if command else ""}

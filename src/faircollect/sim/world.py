@@ -71,7 +71,19 @@ CONTACT = np.ones(N_T, dtype=bool)
 CONTACT[T["legal"]] = False
 THIRD_PARTY = np.zeros(N_T, dtype=bool)
 THIRD_PARTY[T["call_emergency_contact"]] = True
+_ATTR = {k: [getattr(BY_NAME[t], k) for t in TREATMENT_NAMES]
+         for k in ("channel", "party", "place", "purpose")}  # fmt: skip
+OUTCOMES = ("sent", "delivered", "conversation", "no_answer", "busy", "voicemail",
+            "not_in_service", "refused")  # fmt: skip
+OUT = {name: i for i, name in enumerate(OUTCOMES)}
 PURPOSES = ("engine", "gate_sample", "contacts", "daily")
+
+
+def _strings(codes: np.ndarray, values: tuple[str, ...] | list[str | None]) -> pa.Array:
+    """A string column from integer codes into `values` (built in Arrow, not in Python)."""
+    d = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
+                                       pa.array(list(values), pa.string()))  # fmt: skip
+    return d.cast(pa.string())
 
 
 def seed_rng(seed: int, replicate: int, purpose: str) -> np.random.Generator:
@@ -129,10 +141,12 @@ class World:
         gate_rules: bool = True,
         check_sample: int = 0,
         progress: Callable[[int, int], None] | None = None,
+        keep_history: bool = True,
     ) -> None:
         self.pop, self.p, self.planner = pop, params, planner
         self.seed, self.start, self.days = seed, start, days
         self.gate_rules, self.check_sample, self.progress = gate_rules, check_sample, progress
+        self.keep_history = keep_history
         R, n = pop.replicates, pop.per_replicate
         self.R, self.N, self.NB = R, R * n, R * n
         # -- mutable state -------------------------------------------------------------------
@@ -192,6 +206,7 @@ class World:
         self.curve = np.zeros((days, R), dtype=np.float64)
         self.daily_contacts = np.zeros((days, R, N_T), dtype=np.int64)
         self.by_rule: dict[str, np.ndarray] = {}
+        self.outcomes = np.zeros(len(OUTCOMES), dtype=np.int64)
         self.check = {"sampled": 0, "agreed": 0}
         self.disagreements: list[dict[str, Any]] = []
         self.fx = np.array([float(params.fx(c)) for c in CURRENCIES])
@@ -232,7 +247,7 @@ class World:
         pos = 0
         for r, c in enumerate(counts):
             if c:
-                out[pos:pos + c] = gens[r].random((int(c), k))
+                out[pos : pos + c] = gens[r].random((int(c), k))
             pos += int(c)
         return out
 
@@ -276,8 +291,12 @@ class World:
         )
         keep = pc.greater_equal(init.column(at_col), since)
         if sticky:
-            keep = pc.or_(keep, pc.fill_null(pc.is_in(init.column("outcome"),
-                                                      value_set=pa.array(STICKY_OUTCOMES)), False))
+            keep = pc.or_(
+                keep,
+                pc.fill_null(
+                    pc.is_in(init.column("outcome"), value_set=pa.array(STICKY_OUTCOMES)), False
+                ),
+            )
         parts = [init.filter(keep)]
         parts += [t for k, t in chunks if k >= d - LOOKBACK_DAYS - 1 or sticky]
         return pa.concat_tables(parts)
@@ -325,8 +344,9 @@ class World:
 
     def _amount(self, li: np.ndarray, u: np.ndarray) -> np.ndarray:
         full = u < self.p.arch["full"][self.b_arch[self.pop.borrower[li]]]
-        return np.where(full, self.arrears[li], np.minimum(self.pop.installment[li],
-                                                           self.arrears[li]))
+        return np.where(
+            full, self.arrears[li], np.minimum(self.pop.installment[li], self.arrears[li])
+        )
 
     # ---------------------------------------------------------------------------------------
     # contacts
@@ -337,8 +357,6 @@ class World:
         order = np.lexsort((li, at))
         li, t, at, outcome = li[order], t[order], at[order], outcome[order]
         m = len(li)
-        names = np.array(TREATMENT_NAMES)
-        tr = [BY_NAME[x] for x in names[t]] if m else []
         if items is not None:
             items = items.take(pa.array(order))
             channel = items.column("channel")
@@ -347,10 +365,9 @@ class World:
             purpose = items.column("purpose")
             cpoint = items.column("contact_point")
         else:
-            channel = pa.array([x.channel for x in tr], pa.string())
-            party = pa.array([x.party for x in tr], pa.string())
-            place = pa.array([x.place for x in tr], pa.string())
-            purpose = pa.array([x.purpose for x in tr], pa.string())
+            channel, party, place, purpose = (
+                _strings(t, _ATTR[k]) for k in ("channel", "party", "place", "purpose")
+            )
             cpoint = pa.nulls(m, pa.string())
         refs = self.loan_refs.take(pa.array(li))
         seq = np.arange(self.next_seq, self.next_seq + m, dtype=np.int64)
@@ -363,8 +380,8 @@ class World:
             "at": pa.array(at.astype("datetime64[us]"), pa.timestamp("us", tz="UTC")),
             "channel": channel,
             "party": party,
-            "outcome": pa.array(outcome.astype(object), pa.string()),
-            "initiated_by": pa.array([initiated] * m, pa.string()),
+            "outcome": _strings(outcome, OUTCOMES),
+            "initiated_by": _strings(np.zeros(m, np.int32), (initiated,)),
             "place": place,
             "purpose": purpose,
             "contact_point": cpoint,
@@ -401,8 +418,8 @@ class World:
         debtor = np.where(ec, relayed, engaged)
         # outcomes of an engagement -------------------------------------------------------
         open_dispute = (self.dispute_at[li] >= 0) & (self.verify_at[li] < self.dispute_at[li])
-        disputes = debtor & ~open_dispute & (self.dispute_at[li] < 0) & (
-            u[:, 4] < p.arch["dispute"][a]
+        disputes = (
+            debtor & ~open_dispute & (self.dispute_at[li] < 0) & (u[:, 4] < p.arch["dispute"][a])
         )
         cash = self.b_cash[b]
         p_pay = B.pay_probability(a, t, self.b_stress[b], cash, p)
@@ -432,20 +449,29 @@ class World:
             self.promise_amt[pl] = amt[promise]
             np.add.at(self.promises[:, 0], r[promise], 1)
         inc = B.stress_increment(t, reached, a, p)
-        np.add.at(self.b_stress, b, inc)
+        self.b_stress += np.bincount(b, weights=inc, minlength=self.NB)
         # outcomes for the history --------------------------------------------------------
         calls = (t == T["call"]) | ec
-        quiet = np.where(u[:, 11] < 0.65, "no_answer", np.where(u[:, 11] < 0.8, "busy",
-                                                                  "voicemail"))  # fmt: skip
-        out = np.full(m, "sent", dtype=object)
-        out = np.where((t == T["sms"]) & ~stale, "delivered", out)
-        out = np.where((t == T["email"]), "delivered", out)
-        out = np.where(calls, np.where(reached, "conversation", quiet), out)
-        out = np.where(calls & stale, "not_in_service", out)
-        out = np.where(visit, np.where(reached, "conversation", "no_answer"), out)
-        out = np.where(refuse, "refused", out)
+        quiet = np.where(u[:, 11] < 0.65, OUT["no_answer"],
+                         np.where(u[:, 11] < 0.8, OUT["busy"], OUT["voicemail"]))  # fmt: skip
+        out = np.full(m, OUT["sent"], dtype=np.int8)
+        out[((t == T["sms"]) & ~stale) | (t == T["email"])] = OUT["delivered"]
+        out = np.where(calls, np.where(reached, OUT["conversation"], quiet), out)
+        out[calls & stale] = OUT["not_in_service"]
+        out = np.where(visit, np.where(reached, OUT["conversation"], OUT["no_answer"]), out)
+        out[refuse] = OUT["refused"]
         lost = (t == T["call"]) & stale
         self.b_known[b[lost]] = False  # the lender learns the number is dead
+        self.outcomes += np.bincount(out, minlength=len(OUTCOMES))
+        rt = r.astype(np.int64) * N_T + t
+        per = np.bincount(rt, minlength=self.R * N_T).reshape(self.R, N_T)
+        self.executed += per
+        self.daily_contacts[d] += per
+        cur = pop.currency[li].astype(np.int64)
+        n_rtc = np.bincount(rt * N_C + cur, minlength=self.R * N_T * N_C)
+        self.cost += n_rtc.reshape(self.R, N_T, N_C) * self.costs[None, :, :]  # exact ints
+        if not self.keep_history:  # nobody reads the history (the benchmark's behaviour part)
+            return CONTACTS.empty_table()
         rows = [self._contact_rows(li, t, at, out, "collector", items)]
         inbound = (DIGITAL[t] & debtor & (promise | disputes | hardship | pays_now)
                    & (u[:, 11] < float(resp["inbound_after_message"])))  # fmt: skip
@@ -453,10 +479,7 @@ class World:
             k = np.nonzero(inbound)[0]
             rows.append(self._contact_rows(
                 li[k], np.full(len(k), T["call"]), at[k] + 30 * 60_000_000,
-                np.full(len(k), "conversation", dtype=object), "consumer", None))  # fmt: skip
-        np.add.at(self.executed, (r, t), 1)
-        np.add.at(self.cost, (r, t, pop.currency[li]), self.costs[t, pop.currency[li]])
-        np.add.at(self.daily_contacts[d], (r, t), 1)
+                np.full(len(k), OUT["conversation"]), "consumer", None))  # fmt: skip
         return pa.concat_tables(rows)
 
     def b_preferred_match(self, b: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -536,10 +559,26 @@ class World:
         t0 = self._timed("gate+respond", t0)
         self._end_of_day(d, pays)
         self._timed("end_of_day", t0)
-        if rows:
+        self._keep(d, rows, pays)
+
+    def _keep(self, d: int, rows: list[pa.Table], pays: list[pa.Table]) -> None:
+        if rows and self.keep_history:
             self.hist_chunks.append((d, pa.concat_tables(rows)))
         if pays:
             self.pay_chunks.append((d, pa.concat_tables(pays)))
+
+    def step_fixed(self, d: int, li: np.ndarray, t: np.ndarray, at: np.ndarray) -> None:
+        """A day whose contacts are given (li sorted, all executed): the behaviour part of
+        the loop alone, without planning or gating (the benchmark's behaviour-only figure)."""
+        import time as _t
+
+        t0 = _t.perf_counter()
+        pays: list[pa.Table] = []
+        rows = [self.respond(d, li, t, at, None, pays)] if len(li) else []
+        t0 = self._timed("respond", t0)
+        self._end_of_day(d, pays)
+        self._timed("end_of_day", t0)
+        self._keep(d, rows, pays)
 
     def _round(self, d: int, sel: np.ndarray, li_all: np.ndarray, t_all: np.ndarray,
                at_all: np.ndarray, items_all: pa.Table, acc_all: pa.Table,

@@ -55,7 +55,9 @@ class DuckDBEngine(Engine):
     name = "duckdb"
 
     def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
-        config: dict[str, Any] = {}
+        # spill to the system's temporary folder, never into the working directory
+        self._spill = tempfile.TemporaryDirectory(prefix="faircollect-duckdb-")
+        config: dict[str, Any] = {"temp_directory": self._spill.name}
         if threads:
             config["threads"] = threads
         if memory_limit:
@@ -134,6 +136,7 @@ class DuckDBEngine(Engine):
     def close(self) -> None:
         self._decide_sql.clear()
         self.con.disconnect()
+        self._spill.cleanup()
 
 
 class SparkEngine(Engine):

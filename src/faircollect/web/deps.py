@@ -23,6 +23,11 @@ session or, for anonymous forms, to the pre-session cookie), then the role (403)
 enrolment when `WebSettings.totp_enforce` is on. The policy object is attached to the
 dependency (``__faircollect_policy__``) so that `create_app` and the authorization matrix test
 can read every route's policy.
+
+Bearer tokens are resolved through a short-lived per-process cache (`auth.cache`): a revoked
+token, a disabled user or changed roles/creditors take effect on the JSON API within
+`TOKEN_CACHE_SECONDS` (5 s). A cached token is checked on the event loop, without a database
+transaction or a thread-pool hop; session cookies are always looked up.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from faircollect.store.repositories import borrowers as borrowers_repo
 from faircollect.store.repositories import users as users_repo
 from faircollect.store.scope import Scope
 
+from .auth import cache as caller_cache
 from .auth import sessions
 from .auth.caller import ANONYMOUS, Caller, borrower_caller, staff_caller
 from .auth.policy import Action, Policy
@@ -89,23 +95,28 @@ def current_caller(request: Request) -> Caller:
         return cached
     st = web_state(request)
     settings, vault = st.settings, st.vault
-    now = clock.now()
     caller = ANONYMOUS
     binding: tuple[str, str] | None = None
     live_sid: str | None = None
     mfa_user: int | None = None
     authz = request.headers.get("authorization")
     if authz is not None:
-        scheme, _, token = authz.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise _bad_token()
-        with st.db.transaction() as s:
-            found = tokens_repo.find_active(s, token_hashes(vault, token.strip()))
-            if found is None:
-                raise _bad_token()
-            tok, user = found
-            caller = staff_caller(s, user, auth="token", token_id=tok.id)
+        macs = _bearer_macs(request, authz)
+        cache = caller_cache.for_app(request.app)
+        hit = cache.get(macs)
+        if hit is not None:
+            caller = hit
+        else:
+            read_at = cache.now()
+            with st.db.transaction() as s:
+                found = tokens_repo.find_active(s, macs)
+                if found is None:
+                    raise _bad_token()
+                tok, user = found
+                caller = staff_caller(s, user, auth="token", token_id=tok.id)
+            cache.put(macs, caller, read_at=read_at)
     else:
+        now = clock.now()
         sid = request.cookies.get(settings.session_cookie)
         stale = touch = False
         if sid:
@@ -140,10 +151,45 @@ def current_caller(request: Request) -> Caller:
             pre = request.cookies.get(settings.pre_session_cookie)
             if pre and 20 <= len(pre) <= 128:
                 binding = ("pre", pre)
-    request.state.caller = caller
-    request.state.csrf_binding = binding
-    request.state.session_id = live_sid
-    request.state.mfa_user_id = mfa_user
+    _remember(request, caller, binding, live_sid, mfa_user)
+    return caller
+
+
+def _remember(
+    request: Request,
+    caller: Caller,
+    binding: tuple[str, str] | None = None,
+    live_sid: str | None = None,
+    mfa_user: int | None = None,
+) -> None:
+    state = request.state
+    state.caller = caller
+    state.csrf_binding = binding
+    state.session_id = live_sid
+    state.mfa_user_id = mfa_user
+
+
+def _bearer_macs(request: Request, authz: str) -> tuple[str, ...]:
+    """The MACs of the bearer token in an Authorization header (401 when it is not one)."""
+    scheme, _, token = authz.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise _bad_token()
+    return token_hashes(web_state(request).vault, token)
+
+
+def _cached_caller(request: Request) -> Caller | None:
+    """The caller without any I/O, when the request carries a bearer token the cache knows
+    (else None: resolve it with `current_caller` in the thread pool)."""
+    cached = getattr(request.state, "caller", None)
+    if isinstance(cached, Caller):
+        return cached
+    authz = request.headers.get("authorization")
+    if authz is None:
+        return None
+    caller = caller_cache.for_app(request.app).get(_bearer_macs(request, authz))
+    if caller is not None:
+        _remember(request, caller)
     return caller
 
 
@@ -217,7 +263,7 @@ def _dependency(policy: Policy, *, resolve: bool) -> Callable[..., Awaitable[Any
     if resolve:
 
         async def dependency(request: Request) -> Caller:
-            caller = await run_in_threadpool(current_caller, request)
+            caller = _cached_caller(request) or await run_in_threadpool(current_caller, request)
             await _enforce(request, policy, caller)
             return caller
 
@@ -226,7 +272,7 @@ def _dependency(policy: Policy, *, resolve: bool) -> Callable[..., Awaitable[Any
         async def dependency(request: Request) -> Caller:  # public: resolve only if needed
             if request.method not in UNSAFE_METHODS:
                 return ANONYMOUS
-            caller = await run_in_threadpool(current_caller, request)
+            caller = _cached_caller(request) or await run_in_threadpool(current_caller, request)
             await _enforce(request, policy, caller)
             return caller
 

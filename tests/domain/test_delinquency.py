@@ -449,7 +449,7 @@ def replay_cases(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @given(replay_cases())
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400, deadline=None)
 def test_incremental_replay_equals_the_reference(case: dict[str, Any]) -> None:
     try:
         expected: RowsReplay | str = _reference_replay_rows(**case)

@@ -33,9 +33,9 @@ def test_forbidden_contacts_are_blocked_counted_and_never_executed() -> None:
 
 def test_without_the_gate_the_same_plan_executes_violations_and_draws_complaints() -> None:
     night = ScriptedPlanner("night-calls", "call", 23)
-    gated = simulate([night], accounts=300, days=3, seed=3, params=UK, check_sample=0)
+    gated = simulate([night], accounts=300, days=2, seed=3, params=UK, check_sample=0)
     night2 = ScriptedPlanner("night-calls", "call", 23)
-    ungated = simulate([night2], accounts=300, days=3, seed=3, params=UK, check_sample=0,
+    ungated = simulate([night2], accounts=300, days=2, seed=3, params=UK, check_sample=0,
                        gate_rules=False)  # fmt: skip
     g, u = gated.summary["night-calls"], ungated.summary["night-calls"]
     assert g["violations_executed"] == 0
@@ -45,7 +45,7 @@ def test_without_the_gate_the_same_plan_executes_violations_and_draws_complaints
 
 def test_lawful_contacts_pass_the_gate_and_move_money() -> None:
     day_calls = ScriptedPlanner("day-calls", "call", 14)
-    ev = simulate([day_calls], accounts=300, days=4, seed=9, params=UK, check_sample=10)
+    ev = simulate([day_calls], accounts=300, days=3, seed=9, params=UK, check_sample=10)
     s, res = ev.summary["day-calls"], ev.results["day-calls"]
     assert res.executed.sum() > 0
     assert s["violations_executed"] == 0
@@ -65,7 +65,7 @@ def test_promises_kept_or_broken_as_the_parameters_say() -> None:
         arch = {a: {"keep": keep, "keep_nocash": keep, "promise": 1.0}
                 for a in load_params().raw["archetypes"]}  # fmt: skip
         p = load_params(overrides={"world": {"packs": {"UK": 1.0}}, "archetypes": arch})
-        ev = simulate([ScriptedPlanner("calls", "call", 14)], accounts=300, days=10, seed=2,
+        ev = simulate([ScriptedPlanner("calls", "call", 14)], accounts=200, days=6, seed=2,
                       params=p, check_sample=0)  # fmt: skip
         _conserved(ev)
         return ev.summary["calls"]

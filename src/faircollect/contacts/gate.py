@@ -282,15 +282,35 @@ def attempt(
     """Check and record one contact attempt (see the module docstring). Raises NotFound for
     a loan or contact point outside the scope, Invalid for input outside the vocabulary."""
     _action(channel, party, loan_ref, place, purpose, content, in_response_to_consumer, None)
-    borrower = repo.lock_debtor(session, loan_ref, scope=scope)
-    loan = None if borrower is None else repo.loan_row(session, loan_ref)
-    if borrower is None or loan is None:
+    locked = repo.lock_debtor_and_pack(session, loan_ref, scope=scope)
+    if locked is None:
         raise loan_not_found(loan_ref)
+    borrower, pack_hint = locked
     # "now" is read AFTER the lock: an attempt that waited for the lock is judged after the
-    # attempts that went before it (else it would not see them in its history); the loan is
-    # read after the lock too (it sees a concurrent outcome's changes)
+    # attempts that went before it (else it would not see them in its history); the loan,
+    # the contact points and the history are read after the lock too, in one statement (they
+    # see a concurrent outcome's changes)
     at = clock.ensure_aware(now) if now is not None else clock.now()
-    points: tuple[Any, ...] = tuple(repo.point_rows(session, borrower.id))
+    if pack_hint is None:  # SQLite (no round trips to save) or a loan that just vanished
+        first = repo.loan_row(session, loan_ref)
+        pack_hint = None if first is None else first.pack
+    st = None
+    if pack_hint is not None:
+        st = repo.state_rows(
+            session,
+            borrower.id,
+            loan_ref,
+            now=at + CLOCK_SKEW,
+            since=at - state.lookback(pack_hint, at),
+            sticky_outcomes=state.STICKY_OUTCOMES,
+        )
+    if st is None:
+        raise loan_not_found(loan_ref)
+    loan = st.loan
+    # the history was read for the pack seen by the lock statement: re-read it in the (never
+    # seen) case the creditor's pack changed in between; a composer may change things too
+    history = st.history if loan.pack == pack_hint and composer is None else None
+    points: tuple[Any, ...] = tuple(st.points)
     point: Any = None
     if contact_point_id is not None:
         point = next((p for p in points if p.id == contact_point_id), None)
@@ -329,6 +349,7 @@ def attempt(
         at=at,
         clock_given=now is not None,
         vault=vault,
+        history=history,
     )
     pack = loan.pack
     blocking = [v for v in violations if v.rule not in waive]
@@ -425,17 +446,21 @@ def _judge(
     clock_given: bool,
     vault: Vault | None,
     exclude_event: int | None = None,
+    history: list[repo.HistoryRow] | None = None,
 ) -> tuple[datetime, Decision, list[GateViolation], list[GateViolation]]:
     """Evaluate the pack (and the gate's own checks) for `action` at `at`: returns the
-    instant judged, the decision, every violation and the gate's own ones."""
+    instant judged, the decision, every violation and the gate's own ones. `history`: the
+    rows `repo.history_rows` returns for `at` (read here when None)."""
     pack = loan.pack
-    rows = repo.history_rows(
-        session,
-        borrower.id,
-        now=at + CLOCK_SKEW,
-        since=at - state.lookback(pack, at),
-        sticky_outcomes=state.STICKY_OUTCOMES,
-    )
+    rows = history
+    if rows is None:
+        rows = repo.history_rows(
+            session,
+            borrower.id,
+            now=at + CLOCK_SKEW,
+            since=at - state.lookback(pack, at),
+            sticky_outcomes=state.STICKY_OUTCOMES,
+        )
     if not clock_given and rows and rows[-1].at > at:
         at = rows[-1].at  # another server's clock is ahead: never judge before a recorded contact
     rows = [r for r in rows if r.at <= at and r.id != exclude_event]

@@ -435,17 +435,16 @@ class _Loader:
         jobs = self._jobs(payments)
         pipeline = derive.Pipeline(self.pool, jobs, window=WINDOW)
         timer = self.timer
-        # measured: the borrowers' indexes (three of random blind-index keys) are cheaper to
-        # build at the end than to fill row by row; so are those of contact points, loans and
-        # contact events once the import outgrows SQLite's page cache (their pages, evicted
-        # by the installments and payments, would be read back for every insert). The
-        # payments' loan_id index grows in order: it stays.
+        # measured: the borrowers' blind indexes (random keys) are cheaper to build at the
+        # end than to fill row by row; so are the indexes of contact points and loans once the
+        # import outgrows SQLite's page cache (their pages, evicted by the installments and
+        # payments, would be read back for every insert). Payments and contact events: no
+        # gain (their keys arrive nearly in order).
         planned = {"borrowers": len(self.plan.borrowers_new)}
         rows = len(self.plan.loans_new) * 17 + len(payments.rows) + len(self.plan.contacts_new)
         if rows >= BIG_IMPORT_ROWS:
             planned["contact_points"] = len(self.own_point_ids) + len(self.plan.points_new)
             planned["loans"] = len(self.plan.loans_new)
-            planned["contact_events"] = len(self.plan.contacts_new)
         with timer("drop_indexes"):
             deferred = repo.deferred_indexes(self.conn, planned)
             deferred.__enter__()

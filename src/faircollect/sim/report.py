@@ -17,6 +17,7 @@ from faircollect.strategy.treatments import BY_NAME, TREATMENT_NAMES
 
 __all__ = ["ROWS", "plots", "table", "write_html", "write_report"]
 
+SHORT_ZH = {"call_emergency_contact": "紧急联系人", "visit": "上门"}
 #: (key, English label, Chinese label, format)
 ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("recovery_rate", "Recovery rate (collected / overdue)", "回收率（回收/逾期）", "pct"),
@@ -122,7 +123,8 @@ def plots(data: dict[str, Any], out: Path) -> list[Path]:
         xs = [k + i * width for k in range(len(TREATMENT_NAMES))]
         ax.bar(xs, [per.get(t, 0.0) for t in TREATMENT_NAMES], width=width, label=n)
     ax.set_xticks([k + width * (len(names) - 1) / 2 for k in range(len(TREATMENT_NAMES))])
-    ax.set_xticklabels([f"{BY_NAME[t].title_zh}\n{t}" for t in TREATMENT_NAMES], fontsize=8)
+    ax.set_xticklabels([f"{SHORT_ZH.get(t, BY_NAME[t].title_zh)}\n{t.replace('_', ' ')}"
+                        for t in TREATMENT_NAMES], fontsize=8)  # fmt: skip
     ax.set_ylabel("Per account 每账户")
     ax.set_title("Contacts by channel 各渠道联系次数")
     ax.legend()

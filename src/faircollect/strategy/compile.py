@@ -821,6 +821,25 @@ def capacity_rank(
     return w.select(*WORK_COLUMNS, "fallback")
 
 
+#: what a capacity stage may change on an item
+OVERRIDE_COLUMNS = ("cur", "ev", "fallback_from", "capacity_dropped", "field_team", "collector",
+                    "blocked", "blocked_mask")  # fmt: skip
+
+
+def with_overrides(w: Any, overrides: Sequence[Any]) -> Any:
+    """The work table with the items the capacity stages changed (small tables of
+    loan_id + OVERRIDE_COLUMNS) applied in order. Lazy: the big table is never copied."""
+    for i, o in enumerate(overrides):
+        tag = f"_o{i}_"
+        o2 = o.select("loan_id", **{f"{tag}{c}": o[c] for c in OVERRIDE_COLUMNS},
+                      **{f"{tag}hit": ibis.literal(True)})  # fmt: skip
+        j = w.left_join(o2, "loan_id").drop("loan_id_right")
+        hit = j[f"{tag}hit"].notnull()
+        j = j.mutate(**{c: ibis.ifelse(hit, j[f"{tag}{c}"], j[c]) for c in OVERRIDE_COLUMNS})
+        w = j.select(*WORK_COLUMNS)
+    return w
+
+
 def fallback_state(w: Any) -> Any:
     """Search state for the items that overflowed: most intrusive fallback first."""
     s = w.filter(w.fallback != 0)

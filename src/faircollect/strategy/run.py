@@ -244,11 +244,13 @@ def _plan(
             ("visits", ["visit"], ("creditor", "region"), "field_team"),
             ("calls", ["call", "call_emergency_contact"], ("creditor", "language"), "collector"),
         )
+        overrides: list[Any] = []
         for label, treatments, keys, assignee in stages:
             ks = [C.TIDX[t] for t in treatments]
-            dem = eng.to_arrow(
-                w.filter(w.keep & w.cur.isin(ks)).group_by(list(keys)).aggregate(n=ibis._.count())
-            )
+            current = C.with_overrides(w, overrides)
+            # only this stage's items are copied (a few percent of the accounts)
+            rows = eng.cache(current.filter(current.keep & current.cur.isin(ks)))
+            dem = eng.to_arrow(rows.group_by(list(keys)).aggregate(n=ibis._.count()))
             demand = {tuple(r[k] for k in keys): int(r["n"]) for r in dem.to_pylist()}
             if label == "visits":
                 pools = field_team_pools(demand, workers_from_arrow(teams), as_of)
@@ -256,15 +258,17 @@ def _plan(
                 pools = collectors_pools(demand, workers_from_arrow(collectors))
             capacity[label] = _capacity_info(demand, pools)
             if not pools.limited:
+                eng.drop(rows)
                 continue
             cap_t, slots_t = C.pool_tables(pools)
             cap = eng.table(f"_fc_cap_{label}", cap_t)
             slots = eng.table(f"_fc_slots_{label}", slots_t)
-            ranked = eng.cache(C.capacity_rank(w, treatments, pools, assignee, cap, slots))
-            eng.drop(w)
+            ranked = eng.cache(C.capacity_rank(rows, treatments, pools, assignee, cap, slots))
             fb = search(eng.cache(C.fallback_state(ranked)))
-            w = eng.cache(C.apply_fallback(ranked, fb, arms))
-            eng.drop(ranked, fb)
+            changed = C.apply_fallback(ranked, fb, arms)
+            overrides.append(eng.cache(changed.select("loan_id", *C.OVERRIDE_COLUMNS)))
+            eng.drop(rows, ranked, fb)
+        w = C.with_overrides(w, overrides)
         step("capacity")
 
         # -- outputs -----------------------------------------------------------------------

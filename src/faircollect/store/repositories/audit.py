@@ -62,6 +62,24 @@ _MOVE_HEAD = (
     .where(AuditHead.id == HEAD_ID)
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
+_EVENT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "entity",
+    "payload",
+    "payload_digest",
+    "prev_hash",
+    "hash",
+)
+# PostgreSQL: the entry and the head move in ONE statement (a data-modifying CTE): the head
+# row stays locked for one round trip less
+_APPEND_AND_MOVE = _MOVE_HEAD.add_cte(
+    insert(AuditEvent)
+    .values({c: bindparam(c, type_=AuditEvent.__table__.c[c].type) for c in _EVENT_COLUMNS})
+    .cte("appended")
+)
 
 
 def lock_head(session: Session) -> HeadState:
@@ -85,21 +103,12 @@ def append(session: Session, event: AuditEvent, locked_head: HeadState) -> None:
     if event.seq != locked_head.seq + 1 or event.prev_hash != locked_head.hash:
         raise ValueError("audit event does not extend the head")
     conn = session.connection()
-    conn.execute(
-        _INSERT_EVENT,
-        {
-            "seq": event.seq,
-            "at": event.at,
-            "actor": event.actor,
-            "action": event.action,
-            "entity": event.entity,
-            "payload": event.payload,
-            "payload_digest": event.payload_digest,
-            "prev_hash": event.prev_hash,
-            "hash": event.hash,
-        },
-    )
-    conn.execute(_MOVE_HEAD, {"new_seq": event.seq, "new_hash": event.hash})
+    values = {c: getattr(event, c) for c in _EVENT_COLUMNS}
+    if conn.dialect.name == "postgresql":
+        conn.execute(_APPEND_AND_MOVE, {**values, "new_seq": event.seq, "new_hash": event.hash})
+    else:
+        conn.execute(_INSERT_EVENT, values)
+        conn.execute(_MOVE_HEAD, {"new_seq": event.seq, "new_hash": event.hash})
     locked_head.seq = event.seq
     locked_head.hash = event.hash
 

@@ -12,8 +12,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session, aliased
 
 from ..scope import Scope, scoped
 from ..tables import Borrower, ContactEvent, ContactPoint, Creditor, Loan
@@ -21,6 +32,7 @@ from ..tables import Borrower, ContactEvent, ContactPoint, Creditor, Loan
 __all__ = [
     "CONTACT_STATUSES",
     "DebtorRow",
+    "DebtorState",
     "EventRow",
     "HistoryRow",
     "LoanRow",
@@ -37,7 +49,9 @@ __all__ = [
     "lock_borrower",
     "lock_borrower_of_loan",
     "lock_debtor",
+    "lock_debtor_and_pack",
     "point_rows",
+    "state_rows",
 ]
 
 #: statuses of contact events that are contacts (a blocked attempt never happened)
@@ -108,36 +122,73 @@ def _owner(ref: Any, creditor_ids: Any | None) -> Any:
     return q.scalar_subquery()
 
 
-def _lock_stmt(owner: Any) -> Any:
+# the pack of the loan's creditor, as seen when the lock statement started: a hint for how far
+# back the history goes (re-checked against the loan row read after the lock). PostgreSQL only
+# (SQLAlchemy renders RETURNING columns unqualified on SQLite, which breaks the subquery; there
+# a round trip costs nothing)
+_PC, _PL = aliased(Creditor, name="pc"), aliased(Loan, name="pl")
+_PACK_HINT = (
+    select(_PC.pack)
+    .join(_PL, _PL.creditor_id == _PC.id)
+    .where(_PL.ref == bindparam("loan_ref_p"))
+    .scalar_subquery()
+)
+
+
+def _lock_stmt(owner: Any, *, with_pack: bool = False) -> Any:
+    cols = (*_DEBTOR_COLS, _PACK_HINT.label("pack_hint")) if with_pack else _DEBTOR_COLS
     return (
         update(Borrower)
         .where(Borrower.id == owner)
         .values(lock_version=Borrower.lock_version + 1)
-        .returning(*_DEBTOR_COLS)
+        .returning(*cols)
     )
 
 
 # statements built once (bind parameters): this is the hot path of every contact attempt
-_LOCK_ANY = _lock_stmt(_owner(bindparam("loan_ref_p"), None))
-_LOCK_CREDITORS = _lock_stmt(_owner(bindparam("loan_ref_p"), bindparam("cids", expanding=True)))
+_OWNER_ANY = _owner(bindparam("loan_ref_p"), None)
+_OWNER_CREDITORS = _owner(bindparam("loan_ref_p"), bindparam("cids", expanding=True))
+_LOCK = {
+    (False, False): _lock_stmt(_OWNER_ANY),
+    (False, True): _lock_stmt(_OWNER_CREDITORS),
+    (True, False): _lock_stmt(_OWNER_ANY, with_pack=True),
+    (True, True): _lock_stmt(_OWNER_CREDITORS, with_pack=True),
+}
+
+
+def _lock(session: Session, loan_ref: str, scope: Scope, with_pack: bool) -> Any:
+    conn = session.connection()
+    if with_pack and conn.dialect.name != "postgresql":
+        row = _lock(session, loan_ref, scope, False)
+        return None if row is None else (*row, None)
+    if scope.is_system:
+        return conn.execute(_LOCK[with_pack, False], {"loan_ref_p": loan_ref}).first()
+    if scope.borrower_id is None and scope.creditor_ids is not None:
+        if not scope.creditor_ids:
+            return None
+        params = {"loan_ref_p": loan_ref, "cids": sorted(scope.creditor_ids)}
+        return conn.execute(_LOCK[with_pack, True], params).first()
+    owner = scoped(select(Loan.borrower_id).where(Loan.ref == loan_ref), Loan, scope)
+    stmt = _lock_stmt(owner.scalar_subquery(), with_pack=with_pack)
+    return conn.execute(stmt, {"loan_ref_p": loan_ref}).first()
 
 
 def lock_debtor(session: Session, loan_ref: str, *, scope: Scope) -> DebtorRow | None:
     """Lock the borrower of loan `loan_ref` and bump its lock_version, in ONE statement
     (``UPDATE ... RETURNING``: the row lock is held until the transaction ends); None when
     the loan is outside the scope. Reads after it see what the previous holder committed."""
-    conn = session.connection()
-    if scope.is_system:
-        row = conn.execute(_LOCK_ANY, {"loan_ref_p": loan_ref}).first()
-    elif scope.borrower_id is None and scope.creditor_ids is not None:
-        if not scope.creditor_ids:
-            return None
-        params = {"loan_ref_p": loan_ref, "cids": sorted(scope.creditor_ids)}
-        row = conn.execute(_LOCK_CREDITORS, params).first()
-    else:
-        owner = scoped(select(Loan.borrower_id).where(Loan.ref == loan_ref), Loan, scope)
-        row = conn.execute(_lock_stmt(owner.scalar_subquery())).first()
+    row = _lock(session, loan_ref, scope, False)
     return None if row is None else DebtorRow(*row)
+
+
+def lock_debtor_and_pack(
+    session: Session, loan_ref: str, *, scope: Scope
+) -> tuple[DebtorRow, str | None] | None:
+    """`lock_debtor`, plus the pack of the loan's creditor as seen when the statement began
+    (a hint for `state_rows`: compare it with the pack of the loan row read after the lock;
+    None on SQLite: read `loan_row`)."""
+    row = _lock(session, loan_ref, scope, True)
+    return None if row is None else (DebtorRow(*row[:-1]), row[-1])
 
 
 _DEBTOR_ROW = select(*_DEBTOR_COLS).where(Borrower.id == bindparam("b"))
@@ -366,6 +417,104 @@ _HISTORY_SINCE = _HISTORY_ALL.where(
         _CE.at >= _LAST_CONSUMER,
     )
 )
+
+
+class DebtorState(NamedTuple):
+    loan: LoanRow
+    points: list[PointRow]
+    history: list[HistoryRow]
+
+
+def _state_stmt() -> Any:
+    # ONE round trip for everything the gate reads under the debtor lock: the loan row (with
+    # its creditor's pack and settings) left-joined to the contact points and the history
+    # (tagged rows of one UNION ALL; types come from the history branch)
+    hist = _HISTORY_SINCE.with_only_columns(
+        literal_column("'h'").label("tag"),
+        _CE.id.label("id"),
+        _CE.at.label("at"),
+        _CE.channel.label("s1"),
+        _CE.party.label("s2"),
+        _CE.place.label("s3"),
+        _CE.purpose.label("s4"),
+        _CE.outcome.label("s5"),
+        _CE.initiated_by.label("s6"),
+        _CE.debt_refs.label("j"),
+        _CE.contact_point_id.label("cp"),
+    ).order_by(None)
+    cp = ContactPoint
+    pts = select(
+        literal_column("'p'"),
+        cp.id,
+        null(),
+        cp.kind,
+        cp.party,
+        cp.place,
+        cp.source,
+        cp.status,
+        cp.value_enc,
+        cp.opted_out_channels,
+        null(),
+    ).where(cp.borrower_id == bindparam("b"))
+    u = union_all(hist, pts).subquery("u")
+    loan = _LOAN_ROW.subquery("l")
+    return select(loan, *u.c).select_from(loan.outerjoin(u, true()))
+
+
+_STATE = _state_stmt()
+_LOAN_WIDTH = len(LoanRow._fields)
+
+
+def state_rows(
+    session: Session,
+    borrower_id: int,
+    loan_ref: str,
+    *,
+    now: datetime,
+    since: datetime,
+    sticky_outcomes: Sequence[str] = (),
+) -> DebtorState | None:
+    """`loan_row`, `point_rows` and `history_rows` (with `since`) in ONE statement (the gate's
+    reads under the debtor lock: read them after `lock_debtor`). None when there is no loan
+    `loan_ref`."""
+    params = {
+        "loan_ref_p": loan_ref,
+        "b": borrower_id,
+        "now": now,
+        "since": since,
+        "sticky": list(sticky_outcomes) or ["-"],
+    }
+    rows = session.connection().execute(_STATE, params).all()
+    if not rows:
+        return None
+    w = _LOAN_WIDTH
+    points: list[PointRow] = []
+    history: list[HistoryRow] = []
+    for r in rows:
+        tag = r[w]
+        if tag == "h":
+            # id, at, channel, party, debt_refs, outcome, initiated_by, point, place, purpose
+            history.append(
+                HistoryRow(r[w + 1], r[w + 2], r[w + 3], r[w + 4], r[w + 9], r[w + 7], r[w + 8],
+                           r[w + 10], r[w + 5], r[w + 6])
+            )  # fmt: skip
+        elif tag == "p":
+            # id, kind, party, place, source, status, opted_out_channels, value_enc
+            points.append(
+                PointRow(r[w + 1], r[w + 3], r[w + 4], r[w + 5], r[w + 6], r[w + 7], r[w + 9],
+                         r[w + 8])
+            )  # fmt: skip
+    points.sort(key=_by_id)
+    history.sort(key=_by_time)
+    return DebtorState(LoanRow(*rows[0][:w]), points, history)
+
+
+def _by_id(p: PointRow) -> int:
+    return p.id
+
+
+def _by_time(h: HistoryRow) -> tuple[datetime, int]:
+    return (h.at, h.id)
 
 
 def history_rows(

@@ -680,8 +680,9 @@ def deferred_indexes(
     difference). Building an index once over sorted keys is much cheaper than inserting
     millions of random keys (blind indexes) one by one. `planned`: table -> rows to insert; a
     table is handled when that is at least `ratio` x the rows it holds already (by its
-    largest rowid). Unique indexes stay (they check as rows arrive). Yields the number of
-    indexes dropped per table. No-op on other databases."""
+    largest rowid). Unique indexes stay (they check as rows arrive), and so do indexes on
+    creditor_id alone (few distinct keys: new entries land at a few places). Yields the number
+    of indexes dropped per table. No-op on other databases."""
     dropped: list[tuple[str, str, str]] = []  # (table, index, create sql)
     counts: dict[str, int] = {}
     if conn.dialect.name == "sqlite":
@@ -697,10 +698,15 @@ def deferred_indexes(
                 "AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%'",
                 (table,),
             ).fetchall()
+            n = 0
             for name, sql in found:
+                cols = [r[2] for r in raw.execute(f'PRAGMA index_info("{name}")')]
+                if cols == ["creditor_id"]:
+                    continue  # a handful of distinct keys: it grows at its ends, keep it
                 raw.execute(f'DROP INDEX "{name}"')
                 dropped.append((table, name, sql))
-            counts[table] = len(found)
+                n += 1
+            counts[table] = n
     yield counts
     for _table, _name, sql in dropped:
         conn.connection.driver_connection.execute(sql)  # type: ignore[union-attr]

@@ -28,6 +28,10 @@ from sqlalchemy.orm import Session, sessionmaker
 __all__ = ["Database", "Session", "current_revision", "normalise_url", "upgrade"]
 
 BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL connections kept open per process: at least the concurrent transactions of a
+# busy web worker (a smaller pool closes and reopens connections under load: slow)
+POOL_SIZE = 16
+MAX_OVERFLOW = 16
 _IMMEDIATE = "faircollect_sqlite_immediate"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -48,6 +52,8 @@ def _sqlite_file(u: URL) -> Path | None:
 
 def _make_engine(u: URL, **kw: Any) -> Engine:
     if u.get_backend_name() != "sqlite":
+        kw.setdefault("pool_size", POOL_SIZE)
+        kw.setdefault("max_overflow", MAX_OVERFLOW)
         return create_engine(u, pool_pre_ping=True, **kw)
     path = _sqlite_file(u)
     if path is not None:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     bindparam,
+    false,
     func,
     insert,
+    literal,
     literal_column,
     null,
     or_,
@@ -145,15 +148,18 @@ def _lock_stmt(owner: Any, *, with_pack: bool = False) -> Any:
     )
 
 
-# statements built once (bind parameters): this is the hot path of every contact attempt
-_OWNER_ANY = _owner(bindparam("loan_ref_p"), None)
-_OWNER_CREDITORS = _owner(bindparam("loan_ref_p"), bindparam("cids", expanding=True))
-_LOCK = {
-    (False, False): _lock_stmt(_OWNER_ANY),
-    (False, True): _lock_stmt(_OWNER_CREDITORS),
-    (True, False): _lock_stmt(_OWNER_ANY, with_pack=True),
-    (True, True): _lock_stmt(_OWNER_CREDITORS, with_pack=True),
-}
+# statements built once per shape (plain bind parameters, no "expanding" IN lists: those are
+# re-rendered on every execution): this is the hot path of every contact attempt
+def _cid(i: int) -> Any:
+    return bindparam(f"cid{i}", type_=Loan.__table__.c.creditor_id.type)
+
+
+@lru_cache(maxsize=64)
+def _lock_for(with_pack: bool, n_creditors: int | None) -> Any:
+    """The lock statement for a system scope (None) or `n_creditors` creditors (binds
+    ``loan_ref_p``, ``cid0`` ...)."""
+    cids = None if n_creditors is None else [_cid(i) for i in range(n_creditors)]
+    return _lock_stmt(_owner(bindparam("loan_ref_p"), cids), with_pack=with_pack)
 
 
 def _lock(session: Session, loan_ref: str, scope: Scope, with_pack: bool) -> Any:
@@ -162,12 +168,14 @@ def _lock(session: Session, loan_ref: str, scope: Scope, with_pack: bool) -> Any
         row = _lock(session, loan_ref, scope, False)
         return None if row is None else (*row, None)
     if scope.is_system:
-        return conn.execute(_LOCK[with_pack, False], {"loan_ref_p": loan_ref}).first()
+        return conn.execute(_lock_for(with_pack, None), {"loan_ref_p": loan_ref}).first()
     if scope.borrower_id is None and scope.creditor_ids is not None:
         if not scope.creditor_ids:
             return None
-        params = {"loan_ref_p": loan_ref, "cids": sorted(scope.creditor_ids)}
-        return conn.execute(_LOCK[with_pack, True], params).first()
+        ids = sorted(scope.creditor_ids)
+        params: dict[str, Any] = {f"cid{i}": c for i, c in enumerate(ids)}
+        params["loan_ref_p"] = loan_ref
+        return conn.execute(_lock_for(with_pack, len(ids)), params).first()
     owner = scoped(select(Loan.borrower_id).where(Loan.ref == loan_ref), Loan, scope)
     stmt = _lock_stmt(owner.scalar_subquery(), with_pack=with_pack)
     return conn.execute(stmt, {"loan_ref_p": loan_ref}).first()
@@ -404,7 +412,7 @@ _HISTORY_ALL = (
     select(*_HISTORY_COLS)
     .where(
         _CE.borrower_id == bindparam("b"),
-        _CE.status.in_(CONTACT_STATUSES),
+        _CE.status.in_([literal(x) for x in CONTACT_STATUSES]),
         _CE.at <= bindparam("now"),
     )
     .order_by(_CE.at, _CE.id)
@@ -425,23 +433,36 @@ class DebtorState(NamedTuple):
     history: list[HistoryRow]
 
 
-def _state_stmt() -> Any:
+@lru_cache(maxsize=8)
+def _state_stmt(n_sticky: int) -> Any:
     # ONE round trip for everything the gate reads under the debtor lock: the loan row (with
     # its creditor's pack and settings) left-joined to the contact points and the history
     # (tagged rows of one UNION ALL; types come from the history branch)
-    hist = _HISTORY_SINCE.with_only_columns(
-        literal_column("'h'").label("tag"),
-        _CE.id.label("id"),
-        _CE.at.label("at"),
-        _CE.channel.label("s1"),
-        _CE.party.label("s2"),
-        _CE.place.label("s3"),
-        _CE.purpose.label("s4"),
-        _CE.outcome.label("s5"),
-        _CE.initiated_by.label("s6"),
-        _CE.debt_refs.label("j"),
-        _CE.contact_point_id.label("cp"),
-    ).order_by(None)
+    sticky = [bindparam(f"sticky{i}", type_=_CE.outcome.type) for i in range(n_sticky)]
+    hist = (
+        _HISTORY_ALL.where(
+            or_(
+                _CE.at >= bindparam("since"),
+                _CE.outcome.in_(sticky) if sticky else false(),
+                _CE.initiated_by == "consumer",
+                _CE.at >= _LAST_CONSUMER,
+            )
+        )
+        .with_only_columns(
+            literal_column("'h'").label("tag"),
+            _CE.id.label("id"),
+            _CE.at.label("at"),
+            _CE.channel.label("s1"),
+            _CE.party.label("s2"),
+            _CE.place.label("s3"),
+            _CE.purpose.label("s4"),
+            _CE.outcome.label("s5"),
+            _CE.initiated_by.label("s6"),
+            _CE.debt_refs.label("j"),
+            _CE.contact_point_id.label("cp"),
+        )
+        .order_by(None)
+    )
     cp = ContactPoint
     pts = select(
         literal_column("'p'"),
@@ -461,7 +482,6 @@ def _state_stmt() -> Any:
     return select(loan, *u.c).select_from(loan.outerjoin(u, true()))
 
 
-_STATE = _state_stmt()
 _LOAN_WIDTH = len(LoanRow._fields)
 
 
@@ -477,14 +497,10 @@ def state_rows(
     """`loan_row`, `point_rows` and `history_rows` (with `since`) in ONE statement (the gate's
     reads under the debtor lock: read them after `lock_debtor`). None when there is no loan
     `loan_ref`."""
-    params = {
-        "loan_ref_p": loan_ref,
-        "b": borrower_id,
-        "now": now,
-        "since": since,
-        "sticky": list(sticky_outcomes) or ["-"],
-    }
-    rows = session.connection().execute(_STATE, params).all()
+    params: dict[str, Any] = {f"sticky{i}": x for i, x in enumerate(sticky_outcomes)}
+    params.update(loan_ref_p=loan_ref, b=borrower_id, now=now, since=since)
+    stmt = _state_stmt(len(sticky_outcomes))
+    rows = session.connection().execute(stmt, params).all()
     if not rows:
         return None
     w = _LOAN_WIDTH

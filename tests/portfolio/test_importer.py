@@ -379,3 +379,34 @@ def test_big_import_path_builds_indexes_at_the_end(
         other.dispose()
     for table in ("loans", "installments", "payments", "contact_events", "creditors"):
         assert da[table] == db_[table], table
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_listed_own_phone_is_not_stored_twice(
+    db: Any, portfolio: Path, vault: Any, workers: int
+) -> None:
+    """contact_points.csv may repeat a borrower's own phone as a debtor point: it is the same
+    contact point (same blind index), stored once, whichever process builds the rows."""
+    from faircollect.portfolio.importer import import_portfolio
+
+    from .conftest import NOW
+
+    append_line(portfolio, "contact_points.csv", "B1,phone,+86 138 0013 8000,debtor,application")
+    append_line(portfolio, "contact_points.csv", "B2,phone,13600001234,debtor,borrower_provided")
+    keys = ("faircollect-test-master-key-A-0123456789abcdefghij",)
+    result = import_portfolio(
+        db, portfolio, vault=vault, today=AS_OF, now=NOW, workers=workers, vault_keys=keys
+    )
+    assert result.ok, [i.format() for i in result.issues]
+    assert result.inserted["contact_points"] == 9  # 8 as before + B2's new number
+    with db.transaction() as s:
+        b1 = s.scalars(select(Borrower).where(Borrower.ref == "B1")).one()
+        phones = s.scalars(
+            select(ContactPoint.value_bidx).where(
+                ContactPoint.borrower_id == b1.id,
+                ContactPoint.party == "debtor",
+                ContactPoint.kind == "phone",
+            )
+        ).all()
+    assert phones == [vault.blind_index("13800138000", kind="phone")]

@@ -392,6 +392,7 @@ class _Loader:
             payments = self._group_payments()
             if self.plan.borrowers_changed:
                 self._update_borrowers(self.plan.borrowers_changed)
+            self._prepare_points()
         sinks = {
             "borrowers": repo.RowSink(
                 self.conn,
@@ -445,10 +446,12 @@ class _Loader:
         if rows >= BIG_IMPORT_ROWS:
             planned["contact_points"] = len(self.own_point_ids) + len(self.plan.points_new)
             planned["loans"] = len(self.plan.loans_new)
+        # (entered and left by hand to time the index builds; on an error the transaction
+        # rolls back, and the indexes with it)
         with timer("drop_indexes"):
             deferred = repo.deferred_indexes(self.conn, planned)
             deferred.__enter__()
-        for tag, result in pipeline:
+        for tag, result in pipeline:  # tags: "borrowers", ("points", lo, hi), "loans", ...
             if tag == "borrowers":
                 with timer("insert_borrowers"):
                     sinks["borrowers"].write_packed(*result.borrowers)
@@ -633,20 +636,23 @@ class _Loader:
             wanted.append((self.borrower_ids[key], kinds[i], values[i], parties[i], sources[i]))
         return wanted
 
+    def _prepare_points(self) -> None:
+        """The contact points besides the new borrowers' own (`wanted`) and what they are
+        deduplicated against: the stored points and, of the own points, those of borrowers
+        that also have a debtor point in `wanted` (only those can collide)."""
+        self.wanted = self._wanted_points()
+        self.debtor_owners = {w[0] for w in self.wanted if w[3] == "debtor"}
+        self.seen = set(self.plan.points_existing)
+
     def _point_jobs(self) -> Iterator[derive.Job]:
-        with self.timer("prepare_jobs"):
-            wanted = self._wanted_points()
-            # the new borrowers' own points (party debtor) can only collide with these
-            self.debtor_owners = {w[0] for w in wanted if w[3] == "debtor"}
-            self.seen = set(self.plan.points_existing)
-        self.wanted = wanted
+        wanted = self.wanted
         for lo, hi in _bounds(len(wanted), POINT_CHUNK):
             with self.timer("prepare_jobs"):
                 items = [(w[1], w[2]) for w in wanted[lo:hi]]
             yield ("points", lo, hi), derive.encrypt_points, (self.secret, items)
 
     def _remember_points(self, keys: list[tuple[int, str, str]]) -> None:
-        owners = getattr(self, "debtor_owners", None)
+        owners = self.debtor_owners
         if owners:
             for bid, kind, bidx in keys:
                 if bid in owners:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from ..tables import AuditEvent, AuditHead
@@ -17,6 +17,7 @@ __all__ = [
     "AuditRow",
     "HeadState",
     "append",
+    "append_linked",
     "count",
     "for_entity",
     "head",
@@ -92,6 +93,86 @@ def lock_head(session: Session) -> HeadState:
         return HeadState(int(row[0]), str(row[1]))
     conn.execute(_INSERT_HEAD, {"id": HEAD_ID, "seq": 0, "hash": GENESIS_HASH})
     return HeadState(0, GENESIS_HASH)
+
+
+# PostgreSQL: lock the head, hash, store the entry and move the head in ONE statement, so that
+# the head row (which every audited transaction waits for) is held for as short a time as
+# possible: no round trip and no Python between taking the lock and the caller's COMMIT. The
+# chain hash is sha256 of canonical_json([prev_hash, seq, at, actor, action, entity,
+# digest]); the caller passes everything after "seq," (`hash_tail`) and checks the result.
+# Under READ COMMITTED the locking CTE returns the head as the previous holder committed it,
+# and the UPDATE moves that latest version (we hold its lock). Anything unexpected fails
+# loudly, never forks: seq is the primary key, an UPDATE that moved nothing returns no row.
+_APPEND_LINKED = text(
+    """
+WITH h AS (
+    SELECT seq + 1 AS seq, hash AS prev_hash,
+           encode(sha256(convert_to(
+               '["' || hash || '",' || CAST(seq + 1 AS TEXT) || ',' || :hash_tail, 'UTF8'
+           )), 'hex') AS hash
+    FROM audit_head WHERE id = :head_id
+    FOR UPDATE
+), ins AS (
+    INSERT INTO audit_events
+        (seq, at, actor, action, entity, payload, payload_digest, prev_hash, hash)
+    SELECT seq, :at, :actor, :action, :entity, :payload, :payload_digest, prev_hash, hash
+    FROM h
+    RETURNING seq, prev_hash, hash
+)
+UPDATE audit_head SET seq = ins.seq, hash = ins.hash
+FROM ins
+WHERE audit_head.id = :head_id
+RETURNING ins.seq, ins.prev_hash, ins.hash
+"""
+).bindparams(
+    bindparam("at", type_=AuditEvent.__table__.c.at.type),
+    bindparam("payload", type_=AuditEvent.__table__.c.payload.type),
+)
+
+
+class Linked(NamedTuple):
+    seq: int
+    prev_hash: str
+    hash: str
+
+
+def append_linked(
+    session: Session,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    payload: Any,
+    payload_digest: str,
+    hash_tail: str,
+) -> Linked | None:
+    """PostgreSQL: append in one statement (see `_APPEND_LINKED`) and return the stored seq,
+    prev_hash and hash; None on other databases (use `lock_head` and `append`). Seeds the
+    genesis head if missing. `hash_tail`: the canonical JSON of ``[at, actor, action, entity,
+    payload_digest]`` without its opening bracket."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return None
+    params = {
+        "head_id": HEAD_ID,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "payload": payload,
+        "payload_digest": payload_digest,
+        "hash_tail": hash_tail,
+    }
+    row = conn.execute(_APPEND_LINKED, params).first()
+    if row is None:
+        if conn.execute(_LOCK_HEAD).first() is not None:  # pragma: no cover - never seen
+            raise RuntimeError("audit head did not move: entry not appended")
+        conn.execute(_INSERT_HEAD, {"id": HEAD_ID, "seq": 0, "hash": GENESIS_HASH})
+        row = conn.execute(_APPEND_LINKED, params).first()
+        if row is None:  # pragma: no cover - the head was just created in this transaction
+            raise RuntimeError("audit head did not move")
+    return Linked(int(row[0]), str(row[1]), str(row[2]))
 
 
 def head(session: Session) -> AuditHead | None:

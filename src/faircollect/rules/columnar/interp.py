@@ -62,6 +62,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from faircollect.rules.columnar import sqltime as st
 from faircollect.rules.columnar.exprs import BITS, Env, cond, costly, expr, lazy_and
 from faircollect.rules.columnar.nodes import (
+    HoursParam,
     InstanceIs,
     agg_inputs,
     bind,
@@ -90,6 +91,7 @@ from faircollect.rules.packs import PACK_IDS, get_pack
 from faircollect.rules.params import values_at
 from faircollect.rules.pyeval import add_business_days
 from faircollect.rules.vocab import (
+    FACTS,
     AddBusinessDays,
     And,
     Cmp,
@@ -119,7 +121,7 @@ __all__ = ["CompiledSQL", "compile_sql", "decide", "decide_arrow"]
 
 _EPOCH = date(1970, 1, 1)
 _CAL_START, _CAL_END = date(1970, 1, 1), date(2099, 12, 31)
-_DK = ("debtor_key", "now", "_zkey")  # a debtor at one instant, seen from one set of zones
+_DK = ("debtor_key", "_tk")  # a debtor at one instant (`now`), seen from one set of zones
 _HISTORY_COLUMNS = tuple(f.name for f in HISTORY_SCHEMA)
 _PLAIN = frozenset(_HISTORY_COLUMNS) - {"debtor_key", "seq", "debt_ids"}
 _KNOWN_AT_NOW = (
@@ -260,7 +262,8 @@ class _Compiler:
         self.fact_names: dict[Node, str] = {
             Fact(name): col for name, col in FACT_COLUMNS.items() if name != "now"
         }
-        self.t0 = self._base(cases, pack_ids)
+        self.cases = cases
+        self.pack_ids = tuple(pack_ids)
         self.specials: dict[Node, _Special] = {}
         self._guards: dict[Node, tuple[_Term, ...]] = {}
 
@@ -291,8 +294,37 @@ class _Compiler:
                 out.append(_Instance(len(out), pack, first, end, values, hours, rules, whens))
         return out
 
-    def _base(self, c: Any, pack_ids: Sequence[str]) -> Any:
-        c = c.filter(c["pack"].isin(list(pack_ids)))
+    def _needed_facts(self, nodes: Iterable[Node]) -> set[str]:
+        return {n.name for x in nodes for n in walk(x) if isinstance(n, Fact) and n.name != "now"}
+
+    def _uses_hours(self, nodes: Iterable[Node]) -> bool:
+        return any(isinstance(n, HoursParam) for x in nodes for n in walk(x))
+
+    def _zones(self, c: Any) -> Any:
+        tz = c["debtor_timezones"]
+        defaults = ibis.cases(
+            *(
+                (c["pack"] == pid, ibis.literal(list(get_pack(pid).default_zones), type=st.STRS))
+                for pid in self.pack_ids
+            ),
+            else_=ibis.null(st.STRS),
+        )
+        return ibis.ifelse(tz.isnull() | (tz.length() == 0), defaults, tz).join("|")
+
+    def _base(self, facts: set[str], *, hours: bool, inconvenient: bool) -> Any:
+        """The cases of the selected packs with the derived columns (see the module docstring)
+        and the given fact columns only: the aggregate passes read a narrow table, the final
+        decision a wide one, and neither is copied more than DuckDB needs."""
+        c = self.cases
+        names = ["case_id", "debtor_key", "pack", "now", "debtor_timezones"]
+        names += [FACT_COLUMNS[n] for n in FACTS if n in facts]
+        names += [FACT_COLUMNS[n] for n in ("action.channel", "action.party")]
+        if inconvenient:
+            names.append("debtor_inconvenient")
+        if hours:
+            names += ["config_contact_start", "config_contact_end"]
+        c = c.select(*dict.fromkeys(names))
+        c = c.filter(c["pack"].isin(list(self.pack_ids)))
         now = c["now"]
         utc_day = st.local_day(ibis.literal("UTC"), now)
         pk_cases = []
@@ -304,28 +336,23 @@ class _Compiler:
                 test = test & (utc_day < (inst.end - _EPOCH).days)
             pk_cases.append((test, inst.index))
         pk = ibis.cases(*pk_cases, else_=ibis.null("int64"))
-        tz = c["debtor_timezones"]
-        defaults = ibis.cases(
-            *(
-                (c["pack"] == pid, ibis.literal(list(get_pack(pid).default_zones), type=st.STRS))
-                for pid in pack_ids
-            ),
-            else_=ibis.null(st.STRS),
-        )
-        zones = ibis.ifelse(tz.isnull() | (tz.length() == 0), defaults, tz)
         cols: dict[str, Any] = {"case_id": c["case_id"], "debtor_key": c["debtor_key"], "now": now}
-        for name, col in FACT_COLUMNS.items():
-            if name == "now":
+        for name in FACTS:
+            if name not in facts:
                 continue
+            col = FACT_COLUMNS[name]
             v = c[col]
             if name in _KNOWN_AT_NOW:
                 v = ibis.ifelse(v <= now, v, ibis.null(st.TS))
             elif name in _DATE_FACTS:
                 v = v.epoch_days().cast("int64")
             cols[col] = v
-        for col in ("debtor_inconvenient", "config_contact_start", "config_contact_end"):
+        extra = ["debtor_inconvenient"] if inconvenient else []
+        if hours:
+            extra += ["config_contact_start", "config_contact_end"]
+        for col in extra:
             cols[col] = c[col]
-        cols["_zkey"] = zones.join("|")
+        cols["_zkey"] = self._zones(c)
         for fact_name, idx in (("action.channel", "_chi"), ("action.party", "_pai")):
             domain = BITS[fact_name]
             cols[idx] = c[FACT_COLUMNS[fact_name]].cases(
@@ -337,13 +364,14 @@ class _Compiler:
         zero = ibis.literal(0, type="int64")
         chi, pai = t["_chi"], t["_pai"]
         t = t.mutate(
-            _z1=t["_zkey"].split("|")[0],
             _chbit=ibis.ifelse(chi.isnull(), zero, one << chi),
             _pabit=ibis.ifelse(pai.isnull(), zero, one << pai),
             _cpbit=ibis.ifelse(chi.isnull() | pai.isnull(), zero, one << (chi * _N_PARTIES + pai)),
-            **self._hours(t),
+            **(self._hours(t) if hours else {}),
         ).drop("_chi", "_pai")
-        return t.join(self._time_table(t), ["now", "_zkey"])
+        tt = self.tt
+        # a plain join (nothing selected on top): Ibis makes it one CTE for all consumers
+        return t.join(tt, [t["now"] == tt["_tt_now"], t["_zkey"] == tt["_tt_zkey"]])
 
     def _hours(self, t: Any) -> dict[str, Any]:
         lo_cases, hi_cases = [], []
@@ -372,21 +400,26 @@ class _Compiler:
             "_hi": ibis.ifelse(end.isnull(), hi, ibis.least(hi, end_s)),
         }
 
-    def _time_table(self, t: Any) -> Any:
-        """One row per distinct (now, zones): everything that depends only on them."""
-        tt = t.select("now", "_zkey").distinct()
+    def _time_table(self) -> Any:
+        """One row per distinct (now, zones): everything that depends only on them, and `_tk`,
+        a small integer naming the pair (the debtor-level key is (debtor_key, _tk))."""
+        c = self.cases.select("pack", "now", "debtor_timezones")
+        c = c.filter(c["pack"].isin(list(self.pack_ids)))
+        tt = c.select("now", _zkey=self._zones(c)).distinct()
         z1 = tt["_zkey"].split("|")[0]
-        tt = tt.mutate(_tz1=z1, _today=st.local_day(z1, tt["now"]))
+        tt = tt.mutate(_z1=z1, _today=st.local_day(z1, tt["now"]))
         bounds = {
-            f"_b{n}": st.local_instant(tt["_tz1"], tt["_today"] - (n - 1), ibis.literal(0))
+            f"_b{n}": st.local_instant(tt["_z1"], tt["_today"] - (n - 1), ibis.literal(0))
             for n in self.days_n
         }
-        tt = tt.mutate(**bounds).drop("_tz1")
-        zs = t.select("now", "_zkey").distinct()
+        tt = tt.mutate(**bounds)
+        zs = tt.select("now", "_zkey")
         zs = zs.mutate(_z=zs["_zkey"].split("|")).unnest("_z")
         local = st.local_seconds(zs["_z"], zs["now"])
         zs = zs.group_by(["now", "_zkey"]).agg(_zmin=local.min(), _zmax=local.max())
-        return tt.join(zs, ["now", "_zkey"])
+        tt = tt.join(zs, ["now", "_zkey"])
+        tt = tt.mutate(_tk=ibis.row_number().over(order_by=[tt["now"], tt["_zkey"]]))
+        return tt.rename(_tt_now="now", _tt_zkey="_zkey")
 
     def case_env(self, table: Any, extra: Mapping[Node, str] | None = None) -> Env:
         names: dict[Node, str] = dict(self.fact_names)
@@ -488,15 +521,27 @@ class _Compiler:
     # -- the query ----------------------------------------------------------------------
     def build(self) -> Any:
         self.discover()
-        t = self.t0
-        names: dict[Node, str] = {}
+        self.tt = self._time_table()
+        nodes = list(self.specials)
+        rests = [c for n in nodes for t in self.guard(n) for c in t.rest]
+        k_facts = self._needed_facts([*nodes, *rests])
+        whens = [w for inst in self.instances for w in inst.whens]
+        w_facts = self._needed_facts(whens)
+        slots = any(isinstance(n, InconvenientSlot) for n in nodes)
+        # the narrow table of the aggregate passes, the wide one of the final decision
+        k = self._base(
+            k_facts, hours=self._uses_hours([*nodes, *rests]), inconvenient=slots
+        )
+        w = self._base(w_facts | k_facts, hours=self._uses_hours(whens), inconvenient=False)
+        knames: dict[Node, str] = {}
+        wnames: dict[Node, str] = {}
         layers = sorted({sp.layer for sp in self.specials.values()})
         for layer in layers:
-            nodes = [n for n, sp in self.specials.items() if sp.layer == layer]
+            todo = [n for n, sp in self.specials.items() if sp.layer == layer]
             keyed: dict[tuple[tuple[str, Node], ...], list[Count | Last]] = {}
             per_case: list[Count | Last] = []
             others: list[Node] = []
-            for n in nodes:
+            for n in todo:
                 if isinstance(n, Count | Last):
                     sig = _signature(n)
                     if sig is None:
@@ -505,45 +550,54 @@ class _Compiler:
                         keyed.setdefault(sig, []).append(n)
                 else:
                     others.append(n)
-            env = self.case_env(t, names)
-            # the case values keyed aggregates are matched on, as columns of t
-            extra: dict[str, Any] = {}
+            env = self.case_env(k, knames)
+            # the case values keyed aggregates are matched on, as columns of k and w
             key_cols: dict[Node, str] = {}
+            kextra: dict[str, Any] = {}
+            wextra: dict[str, Any] = {}
+            wenv = self.case_env(w, wnames)
             for sig in keyed:
                 for _, x in sig:
                     if x in key_cols:
                         continue
                     known = env.names.get(x)
-                    if known is not None:
+                    if known is not None and known in w.columns:
                         key_cols[x] = known
                     else:
                         key_cols[x] = self.fresh("_x")
-                        extra[key_cols[x]] = expr(x, env)
+                        kextra[key_cols[x]] = expr(x, env)
+                        wextra[key_cols[x]] = expr(x, wenv)
             attach: list[tuple[Any, tuple[str, ...], dict[Node, str]]] = []
-            if keyed or per_case:
-                self._layer_history(t, env, [a for g in keyed.values() for a in g] + per_case)
-            for sig, aggs in keyed.items():
-                attach.append(self._keyed_pass(aggs, sig, t, env, key_cols))
+            aggs = [a for g in keyed.values() for a in g] + per_case
+            if aggs:
+                self._layer_dk(k, aggs)
+            if kextra:
+                k = k.mutate(**kextra)
+                env = self.case_env(k, knames)
+            for sig, group in keyed.items():
+                attach.append(self._keyed_pass(group, sig, k, env, key_cols))
             if per_case:
-                attach.append(self._case_pass(per_case, t, env))
+                attach.append(self._case_pass(per_case, k, env))
             for n in others:
                 if isinstance(n, InconvenientSlot):
-                    attach.append(self._slot(n, t, env))
+                    attach.append(self._slot(n, k, env))
                 else:
                     assert isinstance(n, AddBusinessDays)
-                    attach.append(self._business_days(n, t, env))
-            if extra:
-                t = t.mutate(**extra)
-            t = _attach_all(
-                t,
-                [
-                    (res, key, {c: isinstance(n, Count) for n, c in cols.items()})
-                    for res, key, cols in attach
-                ],
-            )
+                    attach.append(self._business_days(n, k, env))
+            results = [
+                (res, key, {c: isinstance(n, Count) for n, c in cols.items()})
+                for res, key, cols in attach
+            ]
+            if wextra:
+                w = w.mutate(**wextra)
+            w = _attach_all(w, results)
             for _, _, cols in attach:
-                names.update(cols)
-        return self._final(t, names)
+                wnames.update(cols)
+            if layer != layers[-1]:
+                k = _attach_all(k, results)
+                for _, _, cols in attach:
+                    knames.update(cols)
+        return self._final(w, wnames)
 
     def _frame_base(self, t: Any, env: Env, nodes: Sequence[Node]) -> tuple[Any, Env]:
         terms = _simplify([x for n in nodes for x in self.guard(n)])
@@ -566,30 +620,48 @@ class _Compiler:
                     cols[inputs[x]] = expr(x, fenv)
         return inputs, cols
 
-    def _layer_history(self, t: Any, env: Env, aggs: Sequence[Count | Last]) -> None:
-        """The history as seen from each (debtor, now, zones) of the layer's guarded cases:
-        entries up to `now`, joined ONCE and shared by every pass of the layer."""
+    def _layer_dk(self, k: Any, aggs: Sequence[Count | Last]) -> None:
+        """The debtors (at their instants, seen from their zones) whose history the layer's
+        aggregates read: the guarded cases' distinct (debtor_key, _tk), with `now`, the
+        first zone and the day bounds of the windows."""
+        terms = _simplify([x for a in aggs for x in self.guard(a)])
+        env = self.case_env(k)
+        f = k.filter(self.guard_expr(terms, env))
         bounds = sorted({n for a in aggs for n in days_windows(a)})
-        d = t.select(*_DK, "_z1", *(f"_b{n}" for n in bounds)).distinct()
+        self.dk_cols = (*_DK, "now", "_z1", *(f"_b{n}" for n in bounds))
+        self.layer_dk = f.select(*self.dk_cols).distinct()
         read = {"debtor_key", "seq", "at"}
         for a in aggs:
             read |= _columns_read_deep(a)
-        h = self.history.select(*(c for c in _HISTORY_COLUMNS if c in read))
-        j = d.join(h, d["debtor_key"] == h["debtor_key"])
-        j = j.select(*d.columns, **{f"e0_{c}": h[c] for c in h.columns if c != "debtor_key"})
-        self.layer_h = j.filter(j["e0_at"] <= j["now"])
+        self.read = read
 
-    def _history(self, depth: int, pre: Node | None) -> Any:
-        """The layer's history rows, entry columns prefixed e{depth}_ (and, below the top,
-        the debtor columns too), pre-filtered by an entry-only condition."""
-        h = self.layer_h
+    def _entries(self, pre: Node | None) -> Any:
+        """The history (the columns the layer reads, prefixed e0_), pre-filtered by an
+        entry-only condition before any join."""
+        h = self.history
+        h = h.select(**{f"e0_{c}": h[c] for c in _HISTORY_COLUMNS if c in self.read})
         if pre is not None:
             env = Env(h, {}, ev="e0_")
             h = h.filter([cond(c, env) for c in conjuncts(pre)])
+        return h
+
+    def _with_entries(self, frame: Any, pre: Node | None) -> Any:
+        """Rows of `frame` (debtor_key and now among its columns) x their debtors' history
+        up to now (entry columns prefixed e0_)."""
+        h = self._entries(pre)
+        j = frame.join(h, frame["debtor_key"] == h["e0_debtor_key"])
+        j = j.filter(j["e0_at"] <= j["now"])
+        return j.drop("e0_debtor_key")
+
+    def _history(self, depth: int, pre: Node | None) -> Any:
+        """The layer's history rows (every debtor of the layer), entry columns prefixed
+        e{depth}_ (and, below the top, the debtor columns too), pre-filtered by an entry-only
+        condition."""
+        h = self._with_entries(self.layer_dk, pre)
         if depth == 0:
             return h
         ep = f"e{depth}_"
-        cols = {f"{ep}{c}": h[c] for c in _DK}
+        cols = {f"{ep}{c}": h[c] for c in self.dk_cols}
         cols.update({ep + c[3:]: h[c] for c in h.columns if c.startswith("e0_")})
         return h.select(**cols)
 
@@ -601,14 +673,16 @@ class _Compiler:
         env: Env,
         key_cols: Mapping[Node, str],
     ) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
-        """Aggregates that read the case only through `Ev(col) == value` keys (and `now`,
-        zones): grouped by (debtor, now, zones) and the entries' key columns, matched back on
-        the cases' values."""
+        """Aggregates that read the case only through keys (and `now`, zones): grouped by
+        (debtor_key, _tk) and the entries' key columns, matched back on the cases' values."""
         f, fenv = self._frame_base(t, env, aggs)
         inputs, cols = self._inputs_of(aggs, fenv, debtor_level=True)
-        table = f.select(*_DK, **cols).distinct() if cols else None
+        if cols:
+            table = f.select(*self.dk_cols, **cols).distinct()
+        else:
+            table = self.layer_dk
         res = self._multi(aggs, _Frame(table, _DK, inputs, 0), {}, sig)
-        res = res.rename({key_cols[x]: f"e0_{col}" for col, x in sig})
+        res = res.rename({key_cols[x]: _group_col(col) for col, x in sig})
         key = (*_DK, *(key_cols[x] for _, x in sig))
         return res, key, {a: self.specials[a].name for a in aggs}
 
@@ -623,14 +697,15 @@ class _Compiler:
             for a in aggs:
                 guards[a] = self.fresh("_g")
                 cols[guards[a]] = self.guard_expr(self.guard(a), fenv)
-        table = f.select("case_id", *_DK, **cols)
+        table = f.select("case_id", *self.dk_cols, **cols)
         res = self._multi(aggs, _Frame(table, ("case_id",), inputs, 0), guards, ())
         return res, ("case_id",), {a: self.specials[a].name for a in aggs}
 
     def _split(
         self, where: Node, depth: int
     ) -> tuple[list[Node], list[tuple[str, Node]], list[Node]]:
-        """(entry-only conjuncts, `Ev(col) == value` keys, the rest) of a filter."""
+        """(entry-only conjuncts, keys, the rest) of a filter: keys are `Ev(col) == value`
+        (col) and, at the top, `value in Ev(list)` (col + "[]")."""
         pre: list[Node] = []
         keys: list[tuple[str, Node]] = []
         resid: list[Node] = []
@@ -638,7 +713,7 @@ class _Compiler:
             if free(c) == frozenset({"ev"}) and event_only(c):
                 pre.append(c)
                 continue
-            key = _eq_key(c, depth)
+            key = _eq_key(c, depth) or (_in_key(c) if depth == 0 else None)
             if key is not None:
                 keys.append(key)
             else:
@@ -647,12 +722,7 @@ class _Compiler:
 
     def _rows(self, frame: _Frame, pre: Node | None) -> Any:
         """The frame's rows x their debtors' history (depth 0)."""
-        h = self._history(0, pre)
-        if frame.table is None:
-            return h
-        ft = frame.table
-        j = ft.join(h, list(_DK))
-        return j.select(*ft.columns, *(c for c in h.columns if c not in ft.columns))
+        return self._with_entries(frame.table, pre)
 
     def _multi(
         self,
@@ -662,8 +732,8 @@ class _Compiler:
         sig: tuple[tuple[str, Node], ...],
     ) -> Any:
         """Several top-level aggregates over one frame: one join, one GROUP BY (the frame key
-        and, for keyed aggregates, the entries' key columns `sig`). A frame without a table
-        is every (debtor, now, zones) of the layer."""
+        and, for keyed aggregates, the entries' key columns `sig`; a list key groups the
+        entries' distinct elements)."""
         splits = {a: self._split(a.where, 0) for a in aggs}
         pres = [_and(splits[a][0]) if splits[a][0] else None for a in aggs]
         pre = None if any(p is None for p in pres) else _or([p for p in pres if p is not None])
@@ -679,16 +749,24 @@ class _Compiler:
                 None if any(p is None for p in encl_pre) else _or([p for p in encl_pre if p])
             )
             j, names[n] = self._attach_nested(n, frame, j, outer_pre)
+        for col, _ in sig:
+            if col.endswith("[]"):  # one row per (entry, distinct element)
+                base = col[:-2]
+                j = j.mutate(**{_group_col(col): st.list_distinct(j[f"e0_{base}"])})
+                j = j.unnest(_group_col(col))
         env = Env(j, names, ev="e0_")
         out: dict[str, Any] = {}
         for a in aggs:
             pre_a, keys_a, resid_a = splits[a]
             parts = [cond(c, env) for c in pre_a]
-            parts += [
-                (j[f"e0_{col}"] == env.table[frame.inputs[x]]).fill_null(False)
-                for col, x in keys_a
-                if (col, x) not in sig
-            ]
+            for col, x in keys_a:
+                if (col, x) in sig:
+                    continue
+                if col.endswith("[]"):
+                    test = j[f"e0_{col[:-2]}"].contains(env.table[frame.inputs[x]])
+                else:
+                    test = j[f"e0_{col}"] == env.table[frame.inputs[x]]
+                parts.append(test.fill_null(False))
             parts += _window(a, j, "e0_")
             flags = [False] * len(parts) + [costly(c, env) for c in resid_a]
             parts += [cond(c, env) for c in resid_a]
@@ -696,8 +774,7 @@ class _Compiler:
             if a in guards:  # the rest only where the case needs this aggregate
                 where = ibis.ifelse(j[guards[a]], where, ibis.literal(False))
             out[self.specials[a].name] = _agg_value(a, j, env, "e0_", where)
-        key = frame.key if frame.table is not None else _DK
-        return j.group_by([*key, *(f"e0_{col}" for col, _ in sig)]).agg(**out)
+        return j.group_by([*frame.key, *(_group_col(col) for col, _ in sig)]).agg(**out)
 
     def _attach_nested(
         self, node: Count | Last, frame: _Frame, j: Any, outer_pre: Node | None
@@ -992,6 +1069,20 @@ def _eq_key(c: Node, depth: int) -> tuple[str, Node] | None:
     return None
 
 
+def _in_key(c: Node) -> tuple[str, Node] | None:
+    """`X in Ev(list)` with X a case value (not a constant): a key on the list's elements."""
+    if isinstance(c, In) and isinstance(c.collection, Ev) and c.collection.column == "debt_ids":
+        x = c.item
+        if not free(x) and not isinstance(x, Const) and not dk_level(x):
+            return "debt_ids[]", x
+    return None
+
+
+def _group_col(col: str) -> str:
+    """The column a keyed pass groups on for key column `col`."""
+    return f"_el_{col[:-2]}" if col.endswith("[]") else f"e0_{col}"
+
+
 def _signature(agg: Count | Last) -> tuple[tuple[str, Node], ...] | None:
     """The `Ev(col) == value` keys through which alone a top-level aggregate reads the case
     (beyond `now` and the zones); None when it reads the case otherwise (per-case join)."""
@@ -999,7 +1090,7 @@ def _signature(agg: Count | Last) -> tuple[tuple[str, Node], ...] | None:
     for c in conjuncts(agg.where):
         if all(map(dk_level, inputs(c))):
             continue
-        key = _eq_key(c, 0)
+        key = _eq_key(c, 0) or _in_key(c)
         if key is None or dk_level(key[1]):
             return None
         keys.append(key)

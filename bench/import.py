@@ -2,12 +2,17 @@
 fresh SQLite database, print one JSON line:
 
     {"loans": N, "seconds": ..., "loans_per_s": ..., "generate_seconds": ..., "rows": {...},
-     "stages": {...}}
+     "stages": {...}, "writer_cpu": {...}, "load_average": [...]}
 
 `seconds` covers the whole import (read, validate, derive, insert, commit, checkpoint), not the
-generation. `stages` breaks it down (see faircollect.portfolio.importer). Options:
---loans N, --seed S, --keep DIR (keep the files and database there), --workers W (worker
-processes; default automatic, 0 = none), --profile FILE (cProfile stats of the import).
+generation. `stages` breaks it down in wall seconds, `writer_cpu` in CPU seconds of the
+process that holds the transaction (plus `workers`: the worker processes' CPU seconds); see
+faircollect.portfolio.importer. The machine may be shared: `load_average` is printed with the
+figures. Options: --loans N, --seed S, --keep DIR (keep the files and database there),
+--reuse (with --keep: import the files generated there before instead of generating them
+again), --workers W (worker processes; default automatic, 0 = none), --page-size BYTES
+(create the database with this SQLite page size), --profile FILE (cProfile stats of the
+import).
 """
 
 from __future__ import annotations

@@ -86,6 +86,7 @@ class Env:
     ev: str | None = None  # prefix of the tested entry's columns (None: case scope)
     outer: str | None = None  # prefix of the enclosing entry's columns
     case: bool = False  # case scope: the derived per-case columns are available
+    eager: bool = False  # plain AND/OR (no CASE chains): filters DuckDB pushes into scans
 
 
 def _false() -> Any:
@@ -125,7 +126,7 @@ def _fold(f: Callable[[Any, Any], Any], xs: Sequence[Any]) -> Any:
 def costly(node: Node, env: Env) -> bool:
     """Worth a CASE: time-zone conversions, list scans, string sets, aggregates' values are
     columns (cheap)."""
-    if env.names.get(node) is not None:
+    if env.eager or env.names.get(node) is not None:
         return False
     if isinstance(node, Ev | Outer):
         return node.column in ("local_date", "debt_ids")

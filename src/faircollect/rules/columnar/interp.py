@@ -210,19 +210,24 @@ def _or(parts: Sequence[Node]) -> Node:
     return uniq[0] if len(uniq) == 1 else Or(*uniq)
 
 
-def _attach_all(t: Any, results: Sequence[tuple[Any, Sequence[str], Mapping[str, bool]]]) -> Any:
+def _attach_all(
+    t: Any, results: Sequence[tuple[Any, Sequence[str], Mapping[str, bool]]], tag: str = ""
+) -> Any:
     """`t` left-joined with every result table (on its key columns) in ONE join chain and one
     projection. The results' keys are renamed first and every column is selected by name:
     Ibis resolves a column object of `t` through equality predicates to either side, which is
-    wrong for a left join when both sides derive from the same table."""
+    wrong for a left join when both sides derive from the same table. `tag` makes the
+    renamed results of different targets different relations: a result attached to two
+    tables is then one CTE, computed once (Ibis inlines a relation used only as join
+    input wherever it is used)."""
     if not results:
         return t
     base = t.view()
     j = base
     extra: dict[str, Any] = {}
     for i, (res, key, cols) in enumerate(results):
-        renamed = res.rename({f"_j{i}_{k}": k for k in key})
-        j = j.left_join(renamed, [base[k] == renamed[f"_j{i}_{k}"] for k in key])
+        renamed = res.rename({f"_j{tag}{i}_{k}": k for k in key})
+        j = j.left_join(renamed, [base[k] == renamed[f"_j{tag}{i}_{k}"] for k in key])
         extra.update({c: zero for c, zero in cols.items()})
     out = j.select(*t.columns, *extra)
     zeros = {c: out[c].fill_null(0) for c, zero in extra.items() if zero}
@@ -590,11 +595,11 @@ class _Compiler:
             ]
             if wextra:
                 w = w.mutate(**wextra)
-            w = _attach_all(w, results)
+            w = _attach_all(w, results, "w")
             for _, _, cols in attach:
                 wnames.update(cols)
             if layer != layers[-1]:
-                k = _attach_all(k, results)
+                k = _attach_all(k, results, "k")
                 for _, _, cols in attach:
                     knames.update(cols)
         return self._final(w, wnames)
@@ -641,13 +646,15 @@ class _Compiler:
         h = self.history
         h = h.select(**{f"e0_{c}": h[c] for c in _HISTORY_COLUMNS if c in self.read})
         if pre is not None:
-            env = Env(h, {}, ev="e0_")
+            env = Env(h, {}, ev="e0_", eager=True)
             h = h.filter([cond(c, env) for c in conjuncts(pre)])
         return h
 
     def _with_entries(self, frame: Any, pre: Node | None) -> Any:
         """Rows of `frame` (debtor_key and now among its columns) x their debtors' history
         up to now (entry columns prefixed e0_)."""
+        if frame is self.layer_dk:  # a Select of its own: the layer's debtors are one CTE
+            frame = frame.mutate(**{self.fresh("_u"): ibis.literal(0)})
         h = self._entries(pre)
         j = frame.join(h, frame["debtor_key"] == h["e0_debtor_key"])
         j = j.filter(j["e0_at"] <= j["now"])

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from ..tables import AuditEvent, AuditHead
+from . import _fast
 
 __all__ = [
     "GENESIS_HASH",
@@ -164,14 +165,15 @@ def append_linked(
         "payload_digest": payload_digest,
         "hash_tail": hash_tail,
     }
-    row = conn.execute(_APPEND_LINKED, params).first()
-    if row is None:
+    found = _fast.rows(conn, _APPEND_LINKED, params)
+    if not found:
         if conn.execute(_LOCK_HEAD).first() is not None:  # pragma: no cover - never seen
             raise RuntimeError("audit head did not move: entry not appended")
         conn.execute(_INSERT_HEAD, {"id": HEAD_ID, "seq": 0, "hash": GENESIS_HASH})
-        row = conn.execute(_APPEND_LINKED, params).first()
-        if row is None:  # pragma: no cover - the head was just created in this transaction
+        found = _fast.rows(conn, _APPEND_LINKED, params)
+        if not found:  # pragma: no cover - the head was just created in this transaction
             raise RuntimeError("audit head did not move")
+    row = found[0]
     return Linked(int(row[0]), str(row[1]), str(row[2]))
 
 

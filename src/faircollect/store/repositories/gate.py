@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..scope import Scope, scoped
 from ..tables import Borrower, ContactEvent, ContactPoint, Creditor, Loan
+from . import _fast
 
 __all__ = [
     "CONTACT_STATUSES",
@@ -168,14 +169,16 @@ def _lock(session: Session, loan_ref: str, scope: Scope, with_pack: bool) -> Any
         row = _lock(session, loan_ref, scope, False)
         return None if row is None else (*row, None)
     if scope.is_system:
-        return conn.execute(_lock_for(with_pack, None), {"loan_ref_p": loan_ref}).first()
+        found = _fast.rows(conn, _lock_for(with_pack, None), {"loan_ref_p": loan_ref})
+        return found[0] if found else None
     if scope.borrower_id is None and scope.creditor_ids is not None:
         if not scope.creditor_ids:
             return None
         ids = sorted(scope.creditor_ids)
         params: dict[str, Any] = {f"cid{i}": c for i, c in enumerate(ids)}
         params["loan_ref_p"] = loan_ref
-        return conn.execute(_lock_for(with_pack, len(ids)), params).first()
+        found = _fast.rows(conn, _lock_for(with_pack, len(ids)), params)
+        return found[0] if found else None
     owner = scoped(select(Loan.borrower_id).where(Loan.ref == loan_ref), Loan, scope)
     stmt = _lock_stmt(owner.scalar_subquery(), with_pack=with_pack)
     return conn.execute(stmt, {"loan_ref_p": loan_ref}).first()
@@ -324,7 +327,17 @@ def point_rows(session: Session, borrower_id: int) -> list[PointRow]:
 
 def insert_event(session: Session, values: dict[str, Any]) -> int:
     """Insert a contact event (columns as in `ContactEvent`) and return its id."""
-    return int(session.connection().execute(_INSERT_EVENT, values).scalar_one())
+    found = _fast.rows(session.connection(), _INSERT_EVENT, values, insert_keys=_keys(values))
+    return int(found[0][0])
+
+
+@lru_cache(maxsize=16)
+def _sorted_keys(keys: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(keys))
+
+
+def _keys(values: dict[str, Any]) -> tuple[str, ...]:
+    return _sorted_keys(frozenset(values))
 
 
 def loan_and_creditor(
@@ -500,7 +513,7 @@ def state_rows(
     params: dict[str, Any] = {f"sticky{i}": x for i, x in enumerate(sticky_outcomes)}
     params.update(loan_ref_p=loan_ref, b=borrower_id, now=now, since=since)
     stmt = _state_stmt(len(sticky_outcomes))
-    rows = session.connection().execute(stmt, params).all()
+    rows = _fast.rows(session.connection(), stmt, params)
     if not rows:
         return None
     w = _LOAN_WIDTH

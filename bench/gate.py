@@ -238,7 +238,14 @@ def _db_backends(url: str) -> list[int]:
             pids = [int(r[0]) for r in rows]
     finally:
         db.dispose()
-    return [p for p in pids if Path(f"/proc/{p}/stat").exists()]
+    return [p for p in pids if _is_local_postgres(p)]
+
+
+def _is_local_postgres(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip().startswith("postgres")
+    except OSError:
+        return False
 
 
 def _pct(xs: list[float], p: float) -> float:

@@ -18,7 +18,11 @@ recompute every digest from the table alone.
 (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite open the transaction with
 ``Database.transaction(immediate=True)`` - a deferred one is still safe, SQLite refuses a stale
 writer, but may fail with "database is locked" under contention), so sequence numbers never
-fork. `verify` detects an edited payload or field, a deleted entry, reordered entries and a
+fork. On PostgreSQL the lock, the chain hash (sha256 computed by the database from the same
+canonical form, then re-checked here), the insert and the head move are ONE statement: the
+head - which every audited transaction waits for - is held from that statement to COMMIT only.
+There ``at`` is read just before that statement (on SQLite, once the head is locked).
+`verify` detects an edited payload or field, a deleted entry, reordered entries and a
 truncated tail (the head row disagrees with the last entry). Anchor the head hash outside the
 database (print it with ``faircollect audit verify``) to also detect a full rewrite.
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from faircollect import audit, clock
 from faircollect.store.db import Database
 from faircollect.store.tables import SignInFailure, User, WebSession
+from faircollect.web.auth import cache as caller_cache
 from faircollect.web.auth.passwords import Passwords
 from faircollect.web.services import accounts
 from faircollect.web.settings import PasswordParams
@@ -264,6 +265,8 @@ def test_token_created_by_the_service_works_until_revoked(
         stored = s.scalar(select(ApiToken.token_hash).where(ApiToken.id == info.id))
     assert stored and token not in stored
     accounts.revoke_token(db, token_id=info.id, actor="test")
+    # tokens are cached for at most TOKEN_CACHE_SECONDS (test_caller_cache.py): forget them
+    caller_cache.for_app(app).clear()
     assert anon.get("/api/v1/me", headers=h).status_code == 401
     actions = [a for a, _, _ in audit_actions(db)]
     assert actions[-2:] == ["tokens.created", "tokens.revoked"]

@@ -234,6 +234,83 @@ def _attach_all(
     return out.mutate(**zeros) if zeros else out
 
 
+@dataclass(frozen=True)
+class _Result:
+    """Values of special nodes, to be matched with the cases: `table` keyed by the cases'
+    columns `key` (same names); `cols` its value columns (True: a count, 0 when missing);
+    `picks`: special -> (is a count, [(((index column, index), ...), column), ...]): the
+    value is the column whose action channel/party indexes match (pivoted keys); `names`:
+    special node -> the case column that holds its value."""
+
+    table: Any
+    key: tuple[str, ...]
+    cols: Mapping[str, bool]
+    picks: Mapping[str, tuple[bool, list[tuple[tuple[tuple[str, int], ...], str]]]]
+    names: Mapping[Node, str]
+
+
+def _attach(t: Any, results: Sequence[_Result], tag: str) -> Any:
+    """`t` with the values of the results' special nodes as columns (one join per result)."""
+    t = _attach_all(t, [(r.table, r.key, r.cols) for r in results], tag)
+    picks = {}
+    for r in results:
+        for name, (count, cases) in r.picks.items():
+            default = ibis.literal(0, type="int64") if count else None
+            branches = [
+                (_fold_and([t[c] == i for c, i in test]), t[col]) for test, col in cases
+            ]
+            if default is None:
+                default = ibis.null(branches[0][1].type())
+            picks[name] = ibis.cases(*branches, else_=default)
+    if picks:
+        t = t.mutate(**picks)
+    return t
+
+
+def _merge_by_case(results: Sequence[_Result]) -> _Result:
+    """Results keyed by case_id as ONE table (full outer joins of the small tables), so
+    that the cases are matched with one join."""
+    if len(results) == 1:
+        return results[0]
+    table = results[0].table
+    for r in results[1:]:
+        left = table.view()
+        o = r.table.rename(_m_case_id="case_id").view()
+        j = left.outer_join(o, left["case_id"] == o["_m_case_id"])
+        keep = [c for c in j.columns if c not in ("case_id", "_m_case_id")]
+        table = j.select(case_id=ibis.coalesce(j["case_id"], j["_m_case_id"]), *keep)
+    cols: dict[str, bool] = {}
+    names: dict[Node, str] = {}
+    for r in results:
+        cols.update(r.cols)
+        names.update(r.names)
+    return _Result(table, ("case_id",), cols, {}, names)
+
+
+def _closed(col: str, x: Node) -> str | None:
+    """The index column of a key on the action's channel or party (a closed vocabulary,
+    pivoted instead of joined on), else None."""
+    if col in ("channel", "party") and x == Fact(f"action.{col}"):
+        return "_chi" if col == "channel" else "_pai"
+    return None
+
+
+def _rollup(agg: Count | Last, res: Any, name: str, where: Any) -> Any:
+    """An aggregate over groups of a finer GROUP BY (optionally only the groups `where`)."""
+    if isinstance(agg, Count):
+        return res[name].sum(where=where).cast("int64")
+    o, v = res[f"{name}__o"], res[name]
+    ok = o.notnull() if where is None else (o.notnull() & where)
+    return _agg_builtin("arg_max_null", v.type(), o.type())(v, o, where=ok)
+
+
+def _is_count_col(col: str, family: Mapping[Any, Sequence[Node]], specials: Mapping[Node, Any]) -> bool:
+    base = col.split("__")[0]
+    return any(
+        isinstance(a, Count) and specials[a].name == base for g in family.values() for a in g
+    )
+
+
 def _left_attach(t: Any, res: Any, key: Sequence[str], cols: Mapping[str, bool]) -> Any:
     """`t` with the columns `cols` of `res` (name -> is a count: 0 when missing), matched on
     the key columns. Keys are joined by NAME and columns selected by name: Ibis resolves a
@@ -373,7 +450,7 @@ class _Compiler:
             _pabit=ibis.ifelse(pai.isnull(), zero, one << pai),
             _cpbit=ibis.ifelse(chi.isnull() | pai.isnull(), zero, one << (chi * _N_PARTIES + pai)),
             **(self._hours(t) if hours else {}),
-        ).drop("_chi", "_pai")
+        )
         tt = self.tt
         # a plain join (nothing selected on top): Ibis makes it one CTE for all consumers
         return t.join(tt, [t["now"] == tt["_tt_now"], t["_zkey"] == tt["_tt_zkey"]])
@@ -572,36 +649,41 @@ class _Compiler:
                         key_cols[x] = self.fresh("_x")
                         kextra[key_cols[x]] = expr(x, env)
                         wextra[key_cols[x]] = expr(x, wenv)
-            attach: list[tuple[Any, tuple[str, ...], dict[Node, str]]] = []
+            attach: list[_Result] = []
             aggs = [a for g in keyed.values() for a in g] + per_case
             if aggs:
                 self._layer_dk(k, aggs)
             if kextra:
                 k = k.mutate(**kextra)
                 env = self.case_env(k, knames)
+            families: dict[bool, dict[tuple[tuple[str, Node], ...], list[Count | Last]]] = {}
             for sig, group in keyed.items():
-                attach.append(self._keyed_pass(group, sig, k, env, key_cols))
+                listed = any(col.endswith("[]") for col, _ in sig)
+                families.setdefault(listed, {})[sig] = group
+            for family in families.values():
+                attach += self._family_pass(family, k, env, key_cols)
+            per_row: list[_Result] = []
             if per_case:
-                attach.append(self._case_pass(per_case, k, env))
+                per_row.append(self._case_pass(per_case, k, env))
             for n in others:
                 if isinstance(n, InconvenientSlot):
-                    attach.append(self._slot(n, k, env))
+                    per_row.append(self._slot(n, k, env))
                 else:
                     assert isinstance(n, AddBusinessDays)
-                    attach.append(self._business_days(n, k, env))
-            results = [
-                (res, key, {c: isinstance(n, Count) for n, c in cols.items()})
-                for res, key, cols in attach
-            ]
+                    per_row.append(self._business_days(n, k, env))
+            if per_row:
+                attach.append(_merge_by_case(per_row))
             if wextra:
                 w = w.mutate(**wextra)
-            w = _attach_all(w, results, "w")
-            for _, _, cols in attach:
-                wnames.update(cols)
-            if layer != layers[-1]:
-                k = _attach_all(k, results, "k")
-                for _, _, cols in attach:
-                    knames.update(cols)
+            w = _attach(w, attach, "w")
+            for r in attach:
+                wnames.update(r.names)
+            later = {d for n, sp in self.specials.items() if sp.layer > layer for d in sp.deps}
+            needed = [r for r in attach if later & set(r.names)]
+            if needed:
+                k = _attach(k, needed, "k")
+                for r in needed:
+                    knames.update(r.names)
         return self._final(w, wnames)
 
     def _frame_base(self, t: Any, env: Env, nodes: Sequence[Node]) -> tuple[Any, Env]:
@@ -627,8 +709,10 @@ class _Compiler:
 
     def _layer_dk(self, k: Any, aggs: Sequence[Count | Last]) -> None:
         """The debtors (at their instants, seen from their zones) whose history the layer's
-        aggregates read: the guarded cases' distinct (debtor_key, _tk), with `now`, the
-        first zone and the day bounds of the windows."""
+        aggregates read — the guarded cases' distinct (debtor_key, _tk), with `now`, the
+        first zone and the day bounds of the windows — and their history up to now, read
+        ONCE for the layer (pre-filtered by what any of its aggregates, nested ones
+        included, can count)."""
         terms = _simplify([x for a in aggs for x in self.guard(a)])
         env = self.case_env(k)
         f = k.filter(self.guard_expr(terms, env))
@@ -639,6 +723,22 @@ class _Compiler:
         for a in aggs:
             read |= _columns_read_deep(a)
         self.read = read
+        pres: list[Node | None] = []
+        for a in aggs:
+            for n in walk(a):
+                if isinstance(n, Count | Last):
+                    depth = 0 if n is a else 1
+                    pre = self._split(n.where, depth)[0]
+                    pres.append(_and(pre) if pre else None)
+        union = None if any(p is None for p in pres) else _or([p for p in pres if p])
+        h = self._entries(union)
+        dk = self.layer_dk
+        j = dk.join(h, dk["debtor_key"] == h["e0_debtor_key"])
+        j = j.filter(j["e0_at"] <= j["now"])
+        # an impure column keeps Ibis from fusing the consumers' selections into this one:
+        # the layer's history is then ONE common table expression (read once, not per use)
+        cols = [c for c in j.columns if c != "e0_debtor_key"]
+        self.layer_h = j.select(*cols, _once=ibis.random())
 
     def _entries(self, pre: Node | None) -> Any:
         """The history (the columns the layer reads, prefixed e0_), pre-filtered by an
@@ -651,14 +751,19 @@ class _Compiler:
         return h
 
     def _with_entries(self, frame: Any, pre: Node | None) -> Any:
-        """Rows of `frame` (debtor_key and now among its columns) x their debtors' history
-        up to now (entry columns prefixed e0_)."""
-        if frame is self.layer_dk:  # a Select of its own: the layer's debtors are one CTE
-            frame = frame.mutate(**{self.fresh("_u"): ibis.literal(0)})
-        h = self._entries(pre)
-        j = frame.join(h, frame["debtor_key"] == h["e0_debtor_key"])
-        j = j.filter(j["e0_at"] <= j["now"])
-        return j.drop("e0_debtor_key")
+        """Rows of `frame` (the layer's debtor columns among its columns) x their debtors'
+        history up to now (entry columns prefixed e0_), filtered by `pre`."""
+        h = self.layer_h
+        if pre is not None:
+            env = Env(h, {}, ev="e0_", eager=True)
+            h = h.filter([cond(c, env) for c in conjuncts(pre)])
+        if frame is self.layer_dk:
+            return h
+        h = h.select(*(c for c in h.columns if c.startswith("e0_")),
+                     **{f"_h{c}": h[c] for c in _DK})  # fmt: skip
+        h = h.mutate(**{self.fresh("_u"): ibis.literal(0)})
+        j = frame.join(h, [frame[c] == h[f"_h{c}"] for c in _DK])
+        return j.drop(*(f"_h{c}" for c in _DK))
 
     def _history(self, depth: int, pre: Node | None) -> Any:
         """The layer's history rows (every debtor of the layer), entry columns prefixed
@@ -672,30 +777,86 @@ class _Compiler:
         cols.update({ep + c[3:]: h[c] for c in h.columns if c.startswith("e0_")})
         return h.select(**cols)
 
-    def _keyed_pass(
+    def _family_pass(
         self,
-        aggs: Sequence[Count | Last],
-        sig: tuple[tuple[str, Node], ...],
+        family: Mapping[tuple[tuple[str, Node], ...], Sequence[Count | Last]],
         t: Any,
         env: Env,
         key_cols: Mapping[Node, str],
-    ) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
-        """Aggregates that read the case only through keys (and `now`, zones): grouped by
-        (debtor_key, _tk) and the entries' key columns, matched back on the cases' values."""
+    ) -> list[_Result]:
+        """Aggregates that read the case only through keys (and `now`, zones), whatever their
+        key columns: ONE pass over the history grouped by (debtor_key, _tk) and the union of
+        their entry key columns. Then, per set of OPEN key columns (contact point, debt),
+        one small GROUP BY of those groups gives every aggregate of the family keyed on
+        them: rolled up over the other columns (counts summed, `Last` by the latest entry)
+        and pivoted on the CLOSED ones (the action's channel or party: one column per value
+        the aggregate's guard allows), so that the cases are matched with one join per set
+        of open keys. (A family either has the list key in every signature or in none: an
+        entry counts once per element of its list.)"""
+        aggs = [a for g in family.values() for a in g]
         f, fenv = self._frame_base(t, env, aggs)
         inputs, cols = self._inputs_of(aggs, fenv, debtor_level=True)
         if cols:
             table = f.select(*self.dk_cols, **cols).distinct()
         else:
             table = self.layer_dk
-        res = self._multi(aggs, _Frame(table, _DK, inputs, 0), {}, sig)
-        res = res.rename({key_cols[x]: _group_col(col) for col, x in sig})
-        key = (*_DK, *(key_cols[x] for _, x in sig))
-        return res, key, {a: self.specials[a].name for a in aggs}
+        group = tuple(sorted({col for sig in family for col, _ in sig}))
+        res = self._multi(aggs, _Frame(table, _DK, inputs, 0), {}, group, orders=True)
+        targets: dict[tuple[tuple[str, Node], ...], list[tuple[tuple[str, Node], ...]]] = {}
+        for sig in family:
+            open_ = tuple((c, x) for c, x in sig if _closed(c, x) is None)
+            targets.setdefault(open_, []).append(sig)
+        out = []
+        for open_, sigs in targets.items():
+            values: dict[str, Any] = {}
+            picks: dict[str, tuple[Any, list[tuple[tuple[tuple[str, int], ...], str]]]] = {}
+            for sig in sigs:
+                closed = [(c, x) for c, x in sig if _closed(c, x) is not None]
+                for a in family[sig]:
+                    name = self.specials[a].name
+                    combos = list(
+                        itertools.product(*(self._domain(a, c) for c, _ in closed))
+                    )
+                    if not closed:
+                        values[name] = _rollup(a, res, name, None)
+                        continue
+                    cases = []
+                    for i, combo in enumerate(combos):
+                        pred = _fold_and(
+                            [res[_group_col(c)] == v for (c, _), v in zip(closed, combo, strict=True)]
+                        )
+                        col = f"{name}__{i}"
+                        values[col] = _rollup(a, res, name, pred)
+                        test = tuple(
+                            (_closed(c, x), BITS[f"action.{c}"].index(v))  # type: ignore[arg-type]
+                            for (c, x), v in zip(closed, combo, strict=True)
+                        )
+                        cases.append((test, col))
+                    picks[name] = (isinstance(a, Count), cases)
+            by = [*_DK, *(_group_col(c) for c, _ in open_)]
+            r = res.group_by(by).agg(**values)
+            r = r.rename({key_cols[x]: _group_col(c) for c, x in open_})
+            counts = {c: _is_count_col(c, family, self.specials) for c in values}
+            out.append(
+                _Result(r, (*_DK, *(key_cols[x] for _, x in open_)), counts, picks,
+                        {a: self.specials[a].name for sig in sigs for a in family[sig]})
+            )  # fmt: skip
+        return out
 
-    def _case_pass(
-        self, aggs: Sequence[Count | Last], t: Any, env: Env
-    ) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
+    def _domain(self, agg: Node, col: str) -> list[str]:
+        """The values of the action's channel or party for which the aggregate can matter
+        (its guard's channel x party pairs)."""
+        chs, pas = BITS["action.channel"], BITS["action.party"]
+        mask = 0
+        for term in self.guard(agg):
+            mask |= term.mask
+        if col == "channel":
+            return [c for i, c in enumerate(chs) if any(mask >> (i * _N_PARTIES + j) & 1
+                                                        for j in range(len(pas)))]  # fmt: skip
+        return [p for j, p in enumerate(pas) if any(mask >> (i * _N_PARTIES + j) & 1
+                                                    for i in range(len(chs)))]  # fmt: skip
+
+    def _case_pass(self, aggs: Sequence[Count | Last], t: Any, env: Env) -> _Result:
         """Aggregates that need the case row: one join of the guarded cases x history."""
         f, fenv = self._frame_base(t, env, aggs)
         inputs, cols = self._inputs_of(aggs, fenv)
@@ -706,7 +867,9 @@ class _Compiler:
                 cols[guards[a]] = self.guard_expr(self.guard(a), fenv)
         table = f.select("case_id", *self.dk_cols, **cols)
         res = self._multi(aggs, _Frame(table, ("case_id",), inputs, 0), guards, ())
-        return res, ("case_id",), {a: self.specials[a].name for a in aggs}
+        names = {a: self.specials[a].name for a in aggs}
+        counts = {c: isinstance(a, Count) for a, c in names.items()}
+        return _Result(res, ("case_id",), counts, {}, names)
 
     def _split(
         self, where: Node, depth: int
@@ -736,11 +899,14 @@ class _Compiler:
         aggs: Sequence[Count | Last],
         frame: _Frame,
         guards: Mapping[Node, str],
-        sig: tuple[tuple[str, Node], ...],
+        group: tuple[str, ...],
+        *,
+        orders: bool = False,
     ) -> Any:
         """Several top-level aggregates over one frame: one join, one GROUP BY (the frame key
-        and, for keyed aggregates, the entries' key columns `sig`; a list key groups the
-        entries' distinct elements)."""
+        and, for keyed aggregates, the entries' key columns `group`; a list key groups the
+        entries' distinct elements). `orders`: each `Last` also gives the (at, seq) of its
+        entry (column `<name>__o`), to roll it up."""
         splits = {a: self._split(a.where, 0) for a in aggs}
         pres = [_and(splits[a][0]) if splits[a][0] else None for a in aggs]
         pre = None if any(p is None for p in pres) else _or([p for p in pres if p is not None])
@@ -756,7 +922,7 @@ class _Compiler:
                 None if any(p is None for p in encl_pre) else _or([p for p in encl_pre if p])
             )
             j, names[n] = self._attach_nested(n, frame, j, outer_pre)
-        for col, _ in sig:
+        for col in group:
             if col.endswith("[]"):  # one row per (entry, distinct element)
                 base = col[:-2]
                 j = j.mutate(**{_group_col(col): st.list_distinct(j[f"e0_{base}"])})
@@ -767,7 +933,7 @@ class _Compiler:
             pre_a, keys_a, resid_a = splits[a]
             parts = [cond(c, env) for c in pre_a]
             for col, x in keys_a:
-                if (col, x) in sig:
+                if col in group:
                     continue
                 if col.endswith("[]"):
                     test = j[f"e0_{col[:-2]}"].contains(env.table[frame.inputs[x]])
@@ -780,8 +946,11 @@ class _Compiler:
             where = lazy_and(parts, flags)
             if a in guards:  # the rest only where the case needs this aggregate
                 where = ibis.ifelse(j[guards[a]], where, ibis.literal(False))
-            out[self.specials[a].name] = _agg_value(a, j, env, "e0_", where)
-        return j.group_by([*frame.key, *(_group_col(col) for col, _ in sig)]).agg(**out)
+            name = self.specials[a].name
+            out[name] = _agg_value(a, j, env, "e0_", where)
+            if orders and isinstance(a, Last):
+                out[f"{name}__o"] = _order(j, "e0_").max(where=where)
+        return j.group_by([*frame.key, *(_group_col(col) for col in group)]).agg(**out)
 
     def _attach_nested(
         self, node: Count | Last, frame: _Frame, j: Any, outer_pre: Node | None
@@ -861,9 +1030,7 @@ class _Compiler:
         return j.group_by(list(frame.key)).agg(v=_agg_value(node, j, env, ep, None))
 
     # -- other special nodes --------------------------------------------------------------
-    def _slot(
-        self, node: InconvenientSlot, t: Any, env: Env
-    ) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
+    def _slot(self, node: InconvenientSlot, t: Any, env: Env) -> _Result:
         """The start of the designated-window occurrence containing an instant (first zone)."""
         f, fenv = self._frame_base(t, env, [node])
         x = expr(node.arg, fenv)
@@ -893,11 +1060,9 @@ class _Compiler:
         g = u.group_by(["case_id", "_z1"]).agg(_p=best)
         name = self.specials[node].name
         g = g.select("case_id", **{name: st.local_instant(g["_z1"], g["_p"]["d"], g["_p"]["s"])})
-        return g, ("case_id",), {node: name}
+        return _Result(g, ("case_id",), {name: False}, {}, {node: name})
 
-    def _business_days(
-        self, node: AddBusinessDays, t: Any, env: Env
-    ) -> tuple[Any, tuple[str, ...], dict[Node, str]]:
+    def _business_days(self, node: AddBusinessDays, t: Any, env: Env) -> _Result:
         f, fenv = self._frame_base(t, env, [node])
         x = expr(node.arg, fenv)
         if x.type().is_timestamp():
@@ -907,7 +1072,9 @@ class _Compiler:
         cal = self.calendar(const_int(node.days), node.calendar)
         j = u.join(cal, u["_x"] == cal["day"])
         name = self.specials[node].name
-        return j.select("case_id", **{name: j["res"]}), ("case_id",), {node: name}
+        return _Result(
+            j.select("case_id", **{name: j["res"]}), ("case_id",), {name: False}, {}, {node: name}
+        )
 
     # -- the decision -------------------------------------------------------------------
     def _final(self, t: Any, names: Mapping[Node, str]) -> Any:
@@ -961,7 +1128,8 @@ class _Compiler:
             pack_version=ibis.cases(*versions, else_=ibis.null("string")),
             allowed=d["_mask"] == 0,
         )
-        out = m.join(d, ["_pk", "_mask"])
+        d = d.rename(_d_pk="_pk", _d_mask="_mask")
+        out = m.join(d, [m["_pk"] == d["_d_pk"], m["_mask"] == d["_d_mask"]])
         return out.select(*OUTPUT_COLUMNS)
 
 
@@ -1117,11 +1285,16 @@ def _window(node: Count | Last, t: Any, prefix: str) -> list[Any]:
     return []
 
 
+def _order(t: Any, prefix: str) -> Any:
+    """The history order of an entry: (at, seq)."""
+    return ibis.struct({"a": t[f"{prefix}at"], "b": t[f"{prefix}seq"]})
+
+
 def _agg_value(node: Count | Last, t: Any, env: Env, prefix: str, where: Any) -> Any:
     if isinstance(node, Count):
         return t[f"{prefix}seq"].count(where=where)
     value = expr(Ev(node.column), env)
-    order = ibis.struct({"a": t[f"{prefix}at"], "b": t[f"{prefix}seq"]})
+    order = _order(t, prefix)
     # arg_max_null: the latest entry's value even when it is null (arg_max would skip it)
     return _agg_builtin("arg_max_null", value.type(), order.type())(value, order, where=where)
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from .caller import Caller
 
-__all__ = ["TOKEN_CACHE_SECONDS", "CallerCache", "for_app"]
+__all__ = ["TOKEN_CACHE_SECONDS", "CallerCache", "for_app", "install"]
 
 #: the longest a revoked token / disabled user keeps working on the JSON API (seconds)
 TOKEN_CACHE_SECONDS = 5.0
@@ -104,3 +104,10 @@ def for_app(app: Any) -> CallerCache:
                 cache = CallerCache()
                 setattr(state, _ATTR, cache)
     return cache  # type: ignore[no-any-return]
+
+
+def install(app: Any, cache: CallerCache) -> CallerCache:
+    """Use `cache` for `app` (tests: a fake clock; a deployment: another bound)."""
+    with _CREATE:
+        setattr(app.state, _ATTR, cache)
+    return cache

@@ -12,7 +12,7 @@ from faircollect import audit
 from faircollect.store.db import Database
 from faircollect.store.repositories import audit as repo
 
-ODD = "用户:张三 \"quoted\" \\ back \u2028 \x01 𝄞"
+ODD = '用户:张三 "quoted" \\ back \u2028 \x01 𝄞'
 
 
 def _verify(db: Database) -> audit.VerifyResult:

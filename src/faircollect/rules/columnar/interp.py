@@ -287,10 +287,18 @@ def _merge_by_case(results: Sequence[_Result]) -> _Result:
     return _Result(table, ("case_id",), cols, {}, names)
 
 
+#: pivot keys on the action's channel / party (one column per value, fewer joins, wider
+#: tables): measured slower on DuckDB 2, kept for experiments
+_PIVOT = False
+import os as _os
+_FAMILY = _os.environ.get("FC_FAMILY", "1") == "1"
+_HCTE = _os.environ.get("FC_HCTE", "1") == "1"
+
+
 def _closed(col: str, x: Node) -> str | None:
     """The index column of a key on the action's channel or party (a closed vocabulary,
     pivoted instead of joined on), else None."""
-    if col in ("channel", "party") and x == Fact(f"action.{col}"):
+    if _PIVOT and col in ("channel", "party") and x == Fact(f"action.{col}"):
         return "_chi" if col == "channel" else "_pai"
     return None
 
@@ -659,7 +667,8 @@ class _Compiler:
             families: dict[bool, dict[tuple[tuple[str, Node], ...], list[Count | Last]]] = {}
             for sig, group in keyed.items():
                 listed = any(col.endswith("[]") for col, _ in sig)
-                families.setdefault(listed, {})[sig] = group
+                fk: Any = listed if _FAMILY else sig
+                families.setdefault(fk, {})[sig] = group
             for family in families.values():
                 attach += self._family_pass(family, k, env, key_cols)
             per_row: list[_Result] = []
@@ -717,8 +726,18 @@ class _Compiler:
         env = self.case_env(k)
         f = k.filter(self.guard_expr(terms, env))
         bounds = sorted({n for a in aggs for n in days_windows(a)})
-        self.dk_cols = (*_DK, "now", "_z1", *(f"_b{n}" for n in bounds))
-        self.layer_dk = f.select(*self.dk_cols).distinct()
+        # inputs that depend on `now` and the zones alone: one value per (debtor_key, _tk)
+        fenv = self.case_env(f, env.names)
+        self.dk_inputs: dict[Node, str] = {}
+        extra: dict[str, Any] = {}
+        for a in aggs:
+            for x in agg_inputs(a):
+                if dk_level(x) and x not in self.dk_inputs:
+                    self.dk_inputs[x] = self.fresh("_i")
+                    extra[self.dk_inputs[x]] = expr(x, fenv)
+        self.dk_base = (*_DK, "now", "_z1", *(f"_b{n}" for n in bounds))
+        self.dk_cols = (*self.dk_base, *extra)
+        self.layer_dk = f.select(*self.dk_base, **extra).distinct()
         read = {"debtor_key", "seq", "at"}
         for a in aggs:
             read |= _columns_read_deep(a)
@@ -753,6 +772,13 @@ class _Compiler:
     def _with_entries(self, frame: Any, pre: Node | None) -> Any:
         """Rows of `frame` (the layer's debtor columns among its columns) x their debtors'
         history up to now (entry columns prefixed e0_), filtered by `pre`."""
+        if not _HCTE:
+            if frame is self.layer_dk:
+                frame = frame.mutate(**{self.fresh("_u"): ibis.literal(0)})
+            e = self._entries(pre)
+            j = frame.join(e, frame["debtor_key"] == e["e0_debtor_key"])
+            j = j.filter(j["e0_at"] <= j["now"])
+            return j.drop("e0_debtor_key")
         h = self.layer_h
         if pre is not None:
             env = Env(h, {}, ev="e0_", eager=True)
@@ -794,12 +820,8 @@ class _Compiler:
         of open keys. (A family either has the list key in every signature or in none: an
         entry counts once per element of its list.)"""
         aggs = [a for g in family.values() for a in g]
-        f, fenv = self._frame_base(t, env, aggs)
-        inputs, cols = self._inputs_of(aggs, fenv, debtor_level=True)
-        if cols:
-            table = f.select(*self.dk_cols, **cols).distinct()
-        else:
-            table = self.layer_dk
+        inputs = {x: c for x, c in self.dk_inputs.items() if any(x in agg_inputs(a) for a in aggs)}
+        table = self.layer_dk
         group = tuple(sorted({col for sig in family for col, _ in sig}))
         res = self._multi(aggs, _Frame(table, _DK, inputs, 0), {}, group, orders=True)
         targets: dict[tuple[tuple[str, Node], ...], list[tuple[tuple[str, Node], ...]]] = {}
@@ -834,7 +856,10 @@ class _Compiler:
                         cases.append((test, col))
                     picks[name] = (isinstance(a, Count), cases)
             by = [*_DK, *(_group_col(c) for c, _ in open_)]
-            r = res.group_by(by).agg(**values)
+            if not picks and len(by) == len(_DK) + len(group):  # the groups themselves
+                r = res.select(*by, *values)
+            else:
+                r = res.group_by(by).agg(**values)
             r = r.rename({key_cols[x]: _group_col(c) for c, x in open_})
             counts = {c: _is_count_col(c, family, self.specials) for c in values}
             out.append(
@@ -865,7 +890,7 @@ class _Compiler:
             for a in aggs:
                 guards[a] = self.fresh("_g")
                 cols[guards[a]] = self.guard_expr(self.guard(a), fenv)
-        table = f.select("case_id", *self.dk_cols, **cols)
+        table = f.select("case_id", *self.dk_base, **cols)
         res = self._multi(aggs, _Frame(table, ("case_id",), inputs, 0), guards, ())
         names = {a: self.specials[a].name for a in aggs}
         counts = {c: isinstance(a, Count) for a, c in names.items()}

@@ -327,7 +327,11 @@ def split_aggregate(agg: Count | Last) -> Node:
                     split_aggregate(_with(agg, rest)),
                     split_aggregate(_with(agg, [*rest, _or_of(ev)])),
                 )
-    if isinstance(agg, Count):
+    import os
+
+    if os.environ.get("FC_SPLIT", "1") != "1":
+        return _with(agg, parts)
+    if isinstance(agg, Count) and os.environ.get("FC_DECOMP", "1") == "1":
         for i, c in enumerate(parts):
             if (
                 isinstance(c, Or)
@@ -338,6 +342,8 @@ def split_aggregate(agg: Count | Last) -> Node:
                 rest = parts[:i] + parts[i + 1 :]
                 return Sum(tuple(split_aggregate(_with(agg, [*rest, a])) for a in c.args))
     for i, c in enumerate(parts):
+        if os.environ.get("FC_NULLSPEC", "1") != "1":
+            break
         if free(c) != frozenset({"ev"}) or not _reads_case(c) or _is_key(c):
             continue
         for f in _nullable_facts(c):

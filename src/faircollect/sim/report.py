@@ -77,27 +77,15 @@ def table(data: dict[str, Any], lang: str = "en") -> Table:
     return t
 
 
-def _font() -> Any:
-    from matplotlib import font_manager
-
-    for path in ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",):
-        if Path(path).exists():
-            font_manager.fontManager.addfont(path)
-            return font_manager.FontProperties(fname=path).get_name()
-    return None
-
-
 def plots(data: dict[str, Any], out: Path) -> list[Path]:
     """recovery.png, channels.png, harm.png in `out`."""
-    import matplotlib
+    from faircollect.plotting import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    with pyplot() as plt:
+        return _plots(plt, data, out)
 
-    family = _font()
-    if family:
-        plt.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
-        plt.rcParams["axes.unicode_minus"] = False
+
+def _plots(plt: Any, data: dict[str, Any], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     names = list(data["strategies"])
     paths = []

@@ -220,24 +220,19 @@ _LABELS = {
 }
 
 
-def _plt() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["font.sans-serif"] = ["WenQuanYi Micro Hei", "DejaVu Sans"]
-    plt.rcParams["axes.unicode_minus"] = False
-    return plt
-
-
 def render_png(data: Mapping[str, Any], out_dir: Path, *, lang: str = "en") -> list[Path]:
     """Write the charts as PNG files into `out_dir`; returns their paths."""
+    from faircollect.plotting import pyplot
+
+    with pyplot() as plt:
+        return _render_png(plt, data, out_dir, lang)
+
+
+def _render_png(plt: Any, data: Mapping[str, Any], out_dir: Path, lang: str) -> list[Path]:
     from faircollect.money import Money
 
     from .explain import treatment_title
 
-    plt = _plt()
     lab = _LABELS["zh_CN" if lang.startswith("zh") else "en"]
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []

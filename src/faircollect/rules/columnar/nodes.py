@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
 from faircollect.rules.vocab import (
+    FACTS,
     AddBusinessDays,
     AddDays,
     And,
@@ -15,7 +16,6 @@ from faircollect.rules.vocab import (
     Count,
     Days,
     Ev,
-    FACTS,
     Ever,
     Fact,
     Hours,
@@ -41,7 +41,6 @@ __all__ = [
     "HoursParam",
     "InstanceIs",
     "Sum",
-    "fold",
     "agg_inputs",
     "bind",
     "cheap",
@@ -50,6 +49,7 @@ __all__ = [
     "days_windows",
     "dk_level",
     "event_only",
+    "fold",
     "free",
     "inputs",
     "is_special",
@@ -267,9 +267,12 @@ def _set_cols(node: Node) -> set[str]:
             out |= {s.column for s in (c.left, c.right) if isinstance(s, Ev)}
         elif isinstance(c, In):
             out |= {s.column for s in (c.item, c.collection) if isinstance(s, Ev)}
-        elif isinstance(c, Not) and isinstance(c.arg, IsNull | IsEmpty):
-            if isinstance(c.arg.arg, Ev):
-                out.add(c.arg.arg.column)
+        elif (
+            isinstance(c, Not)
+            and isinstance(c.arg, IsNull | IsEmpty)
+            and isinstance(c.arg.arg, Ev)
+        ):
+            out.add(c.arg.arg.column)
     return out
 
 
@@ -436,9 +439,9 @@ def fold(node: Node) -> Node:
         if _NULL in (node.left, node.right):
             return _F
         if isinstance(node.left, Const) and isinstance(node.right, Const):
-            l, r = node.left.value, node.right.value
+            lv, rv = node.left.value, node.right.value
             try:
-                return Const(bool(_CMP[node.op](l, r)))
+                return Const(bool(_CMP[node.op](lv, rv)))
             except TypeError:
                 return node
         return node

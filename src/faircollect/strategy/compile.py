@@ -720,16 +720,22 @@ def select(plan: Any, state: Any, arms: Sequence[ArmSpec]) -> Any:
     ev = er_of(w, w.chosen) - cost_expr(w, arms, w.chosen)
     w = w.mutate(cur=w.chosen, ev=ev)
     has = w.cur.notnull()
-    order = [ibis.desc(has.cast("int8")), ibis.desc(w.ev), w.loan_ref]
-    win = ibis.window(group_by=w.debtor_id, order_by=order)
-    w = w.mutate(
-        _rank=ibis.row_number().over(win),
-        covered_by=w.loan_ref.first().over(win),
+    # the borrower's first loan by (has a treatment, highest expected value, loan_ref): one
+    # GROUP BY (arg_min of a struct key) instead of sorting the wide rows in a window
+    last = ibis.literal(2**62, "int64")  # a missing expected value sorts last
+    key = ibis.struct(
+        {
+            "h": ibis.ifelse(has, 0, 1).cast("int64"),
+            "e": ibis.ifelse(has, ibis.coalesce(-w.ev, last), 0).cast("int64"),
+            "r": w.loan_ref,
+        }
     )
+    best = w.group_by(_b_debtor_id=w.debtor_id).aggregate(covered_by=w.loan_ref.argmin(key))
+    w = w.join(best, w.debtor_id == best._b_debtor_id)
     null_i = ibis.null().cast("int64")
     null_s = ibis.null().cast("string")
     w = w.mutate(
-        keep=has & (w._rank == 0),
+        keep=has & (w.loan_ref == w.covered_by),
         fallback_from=null_i,
         capacity_dropped=null_i,
         field_team=null_s,

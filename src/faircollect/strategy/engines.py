@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pyarrow as pa
 import pyarrow.compute
@@ -64,7 +65,7 @@ class DuckDBEngine(Engine):
             config["memory_limit"] = memory_limit
         self.con = ibis.duckdb.connect(**config)
         self._n = 0
-        self._decide_sql: dict[Any, tuple[Any, str]] = {}
+        self._registered: set[str] = set()
         self._history_all: int | None = None
         self._history_kind: str | None = None
 
@@ -90,9 +91,9 @@ class DuckDBEngine(Engine):
         self, cases: Any, history: Any, *, packs: Iterable[str], as_of: date | None,
         cases_schema: pa.Schema, history_schema: pa.Schema,
     ) -> Any:  # fmt: skip
-        """Judge `cases` against `history` (restricted to the cases' debtors). The inputs go
-        to fixed temporary tables, so the rule engine's query is built and compiled once per
-        run and re-executed for later rounds."""
+        """Judge `cases` against `history` (restricted to the cases' debtors). Each round's
+        cases go to a fixed table, and the rule engine's SQL is compiled once per process
+        (`rules.columnar.compile_sql`) and re-executed."""
         raw = self.con.con
         self.con.create_table("fc_cases", cases, temp=True, overwrite=True)
         if self._history_all is None:
@@ -102,39 +103,52 @@ class DuckDBEngine(Engine):
                 raw.execute("SELECT count(*) FROM fc_history_all").fetchone()[0]
             )
         debtors = int(raw.execute("SELECT count(DISTINCT debtor_key) FROM fc_cases").fetchone()[0])
-        # a small round (fallbacks, second tries) gets only its debtors' history; a big one
-        # reads it all (the rule engine scans it once per aggregate either way)
+        # a small round (fallbacks, second tries) gets only its debtors' history, copied with
+        # the categorical columns as ENUMs of the rule vocabulary (integer filters and keys);
+        # a big one reads it all from the snapshot
         kind = "view" if debtors * 8 > self._history_all else "table"
         if self._history_kind is not None:
             raw.execute(f"DROP {'VIEW' if self._history_kind == 'view' else 'TABLE'} fc_history")
         if kind == "view":
             raw.execute("CREATE TEMP VIEW fc_history AS SELECT * FROM fc_history_all")
         else:
-            raw.execute(
-                "CREATE TEMP TABLE fc_history AS SELECT * FROM fc_history_all WHERE debtor_key IN "
-                "(SELECT DISTINCT debtor_key FROM fc_cases)"
-            )
+            self._copy_history(
+                "fc_history", "fc_history_all",
+                "debtor_key IN (SELECT DISTINCT debtor_key FROM fc_cases)",
+            )  # fmt: skip
         self._history_kind = kind
         return self.decide_fixed(tuple(packs), as_of)
 
+    def _copy_history(self, name: str, source: str, where: str) -> None:
+        """A temporary table of the history rows `where`, categorical columns as ENUMs
+        (plain strings when a value is outside the vocabulary)."""
+        from faircollect.rules.columnar.schema import CATEGORIES, duckdb_enum
+
+        raw = self.con.con
+        columns = [r[0] for r in raw.execute(f"DESCRIBE {source}").fetchall()]
+        cols = ", ".join(
+            f'CAST("{c}" AS {duckdb_enum(c)}) AS "{c}"' if c in CATEGORIES else f'"{c}"'
+            for c in columns
+        )
+        try:
+            raw.execute(f"CREATE TEMP TABLE {name} AS SELECT {cols} FROM {source} WHERE {where}")
+        except duckdb.ConversionException:  # a value outside the vocabulary: keep strings
+            raw.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {source} WHERE {where}")
+
     def decide_fixed(self, packs: tuple[str, ...], as_of: date | None) -> Any:
-        from faircollect.rules.columnar import decide
+        from faircollect.rules.columnar import compile_sql
 
         self._n += 1
         name = f"_fc_decided_{self._n}"
-        key = (packs, as_of)
-        hit = self._decide_sql.get(key)
-        if hit is None:
-            expr = decide(self.con.table("fc_cases"), self.con.table("fc_history"), packs=packs,
-                          as_of=as_of)  # fmt: skip
-            self.con.create_table(name, expr, temp=True)  # registers its in-memory tables
-            self._decide_sql[key] = (expr, self.con.compile(expr))  # keep expr: its memtables
-        else:
-            self.con.con.execute(f'CREATE TEMP TABLE "{name}" AS {hit[1]}')
+        compiled = compile_sql(packs=packs, as_of=as_of, cases="fc_cases", history="fc_history")
+        for table_name, table in compiled.tables.items():
+            if table_name not in self._registered:
+                self.con.con.register(table_name, table)
+                self._registered.add(table_name)
+        self.con.con.execute(f'CREATE TEMP TABLE "{name}" AS {compiled.sql}')
         return self.con.table(name)
 
     def close(self) -> None:
-        self._decide_sql.clear()
         self.con.disconnect()
         self._spill.cleanup()
 

@@ -273,8 +273,10 @@ def _plan(
 
         # -- outputs -----------------------------------------------------------------------
         # sorted by the engine (within its memory limit), identically on every engine
-        items = eng.to_arrow(output.work_items(w, p, arms, currencies, as_of).order_by("priority"))
-        items = _conform(items, output.WORK_ITEMS)
+        items = eng.to_arrow(
+            output.work_items(w, p, arms, currencies, as_of).order_by(output.ORDER())
+        )
+        items = output.with_priority(_conform(items, output.WORK_ITEMS))
         none = eng.to_arrow(output.no_action(w, p, arms, currencies, as_of).order_by("loan_ref"))
         none = _conform(none, output.NO_ACTION)
         step("output")

@@ -19,7 +19,7 @@ from typing import Any
 import ibis
 
 from faircollect.rules.columnar import sqltime as st
-from faircollect.rules.columnar.nodes import HoursParam, InstanceIs, Sum, const_int, secs
+from faircollect.rules.columnar.nodes import HoursParam, InstanceIs, const_int, secs
 from faircollect.rules.model import CHANNELS, PARTIES
 from faircollect.rules.vocab import (
     AddDays,
@@ -188,8 +188,6 @@ def expr(node: Node, env: Env) -> Any:
         if v.type().is_timestamp():
             return st.local_day(env.table["_z1"], v)
         return v
-    if isinstance(node, Sum):
-        return _fold(lambda a, b: a + b, [expr(a, env).cast("int64") for a in node.args])
     if isinstance(node, AddDays):
         n = const_int(node.days)
         v = expr(node.arg, env)

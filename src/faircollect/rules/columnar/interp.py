@@ -238,33 +238,17 @@ def _attach_all(
 class _Result:
     """Values of special nodes, to be matched with the cases: `table` keyed by the cases'
     columns `key` (same names); `cols` its value columns (True: a count, 0 when missing);
-    `picks`: special -> (is a count, [(((index column, index), ...), column), ...]): the
-    value is the column whose action channel/party indexes match (pivoted keys); `names`:
-    special node -> the case column that holds its value."""
+    `names`: special node -> the case column that holds its value."""
 
     table: Any
     key: tuple[str, ...]
     cols: Mapping[str, bool]
-    picks: Mapping[str, tuple[bool, list[tuple[tuple[tuple[str, int], ...], str]]]]
     names: Mapping[Node, str]
 
 
 def _attach(t: Any, results: Sequence[_Result], tag: str) -> Any:
     """`t` with the values of the results' special nodes as columns (one join per result)."""
-    t = _attach_all(t, [(r.table, r.key, r.cols) for r in results], tag)
-    picks = {}
-    for r in results:
-        for name, (count, cases) in r.picks.items():
-            default = ibis.literal(0, type="int64") if count else None
-            branches = [
-                (_fold_and([t[c] == i for c, i in test]), t[col]) for test, col in cases
-            ]
-            if default is None:
-                default = ibis.null(branches[0][1].type())
-            picks[name] = ibis.cases(*branches, else_=default)
-    if picks:
-        t = t.mutate(**picks)
-    return t
+    return _attach_all(t, [(r.table, r.key, r.cols) for r in results], tag)
 
 
 def _merge_by_case(results: Sequence[_Result]) -> _Result:
@@ -284,42 +268,7 @@ def _merge_by_case(results: Sequence[_Result]) -> _Result:
     for r in results:
         cols.update(r.cols)
         names.update(r.names)
-    return _Result(table, ("case_id",), cols, {}, names)
-
-
-#: pivot keys on the action's channel / party (one column per value, fewer joins, wider
-#: tables): measured slower on DuckDB 2, kept for experiments
-_PIVOT = False
-#: group the aggregates of one family of keys in one GROUP BY (measured faster)
-_FAMILY = True
-#: aggregate the history once in a CTE shared by the families (measured faster)
-_HCTE = True
-
-
-def _closed(col: str, x: Node) -> str | None:
-    """The index column of a key on the action's channel or party (a closed vocabulary,
-    pivoted instead of joined on), else None."""
-    if _PIVOT and col in ("channel", "party") and x == Fact(f"action.{col}"):
-        return "_chi" if col == "channel" else "_pai"
-    return None
-
-
-def _rollup(agg: Count | Last, res: Any, name: str, where: Any) -> Any:
-    """An aggregate over groups of a finer GROUP BY (optionally only the groups `where`)."""
-    if isinstance(agg, Count):
-        return res[name].sum(where=where).cast("int64")
-    o, v = res[f"{name}__o"], res[name]
-    ok = o.notnull() if where is None else (o.notnull() & where)
-    return _agg_builtin("arg_max_null", v.type(), o.type())(v, o, where=ok)
-
-
-def _is_count_col(
-    col: str, family: Mapping[Any, Sequence[Node]], specials: Mapping[Node, Any]
-) -> bool:
-    base = col.split("__")[0]
-    return any(
-        isinstance(a, Count) and specials[a].name == base for g in family.values() for a in g
-    )
+    return _Result(table, ("case_id",), cols, names)
 
 
 def _left_attach(t: Any, res: Any, key: Sequence[str], cols: Mapping[str, bool]) -> Any:
@@ -625,7 +574,7 @@ class _Compiler:
         k = self._base(
             k_facts, hours=self._uses_hours([*nodes, *rests]), inconvenient=slots
         )
-        w = self._base(w_facts | k_facts, hours=self._uses_hours(whens), inconvenient=False)
+        w = self._base(w_facts | k_facts, hours=self._uses_hours(whens), inconvenient=slots)
         knames: dict[Node, str] = {}
         wnames: dict[Node, str] = {}
         layers = sorted({sp.layer for sp in self.specials.values()})
@@ -649,17 +598,17 @@ class _Compiler:
             kextra: dict[str, Any] = {}
             wextra: dict[str, Any] = {}
             wenv = self.case_env(w, wnames)
-            for sig in keyed:
-                for _, x in sig:
-                    if x in key_cols:
-                        continue
-                    known = env.names.get(x)
-                    if known is not None and known in w.columns:
-                        key_cols[x] = known
-                    else:
-                        key_cols[x] = self.fresh("_x")
-                        kextra[key_cols[x]] = expr(x, env)
-                        wextra[key_cols[x]] = expr(x, wenv)
+            slot_args = [n.arg for n in others if isinstance(n, InconvenientSlot)]
+            for x in [x for sig in keyed for _, x in sig] + slot_args:
+                if x in key_cols:
+                    continue
+                known = "now" if x == Fact("now") else env.names.get(x)
+                if known is not None and known in w.columns:
+                    key_cols[x] = known
+                else:
+                    key_cols[x] = self.fresh("_x")
+                    kextra[key_cols[x]] = expr(x, env)
+                    wextra[key_cols[x]] = expr(x, wenv)
             attach: list[_Result] = []
             aggs = [a for g in keyed.values() for a in g] + per_case
             if aggs:
@@ -667,19 +616,14 @@ class _Compiler:
             if kextra:
                 k = k.mutate(**kextra)
                 env = self.case_env(k, knames)
-            families: dict[bool, dict[tuple[tuple[str, Node], ...], list[Count | Last]]] = {}
             for sig, group in keyed.items():
-                listed = any(col.endswith("[]") for col, _ in sig)
-                fk: Any = listed if _FAMILY else sig
-                families.setdefault(fk, {})[sig] = group
-            for family in families.values():
-                attach += self._family_pass(family, k, env, key_cols)
+                attach.append(self._keyed_pass(group, sig, key_cols))
             per_row: list[_Result] = []
             if per_case:
                 per_row.append(self._case_pass(per_case, k, env))
             for n in others:
                 if isinstance(n, InconvenientSlot):
-                    per_row.append(self._slot(n, k, env))
+                    attach.append(self._slot(n, k, env, key_cols[n.arg]))
                 else:
                     assert isinstance(n, AddBusinessDays)
                     per_row.append(self._business_days(n, k, env))
@@ -745,22 +689,7 @@ class _Compiler:
         for a in aggs:
             read |= _columns_read_deep(a)
         self.read = read
-        pres: list[Node | None] = []
-        for a in aggs:
-            for n in walk(a):
-                if isinstance(n, Count | Last):
-                    depth = 0 if n is a else 1
-                    pre = self._split(n.where, depth)[0]
-                    pres.append(_and(pre) if pre else None)
-        union = None if any(p is None for p in pres) else _or([p for p in pres if p])
-        h = self._entries(union)
-        dk = self.layer_dk
-        j = dk.join(h, dk["debtor_key"] == h["e0_debtor_key"])
-        j = j.filter(j["e0_at"] <= j["now"])
-        # an impure column keeps Ibis from fusing the consumers' selections into this one:
-        # the layer's history is then ONE common table expression (read once, not per use)
-        cols = [c for c in j.columns if c != "e0_debtor_key"]
-        self.layer_h = j.select(*cols, _once=ibis.random())
+        self._nested: dict[tuple[Node | None, ...], Any] = {}
 
     def _entries(self, pre: Node | None) -> Any:
         """The history (the columns the layer reads, prefixed e0_), pre-filtered by an
@@ -775,24 +704,12 @@ class _Compiler:
     def _with_entries(self, frame: Any, pre: Node | None) -> Any:
         """Rows of `frame` (the layer's debtor columns among its columns) x their debtors'
         history up to now (entry columns prefixed e0_), filtered by `pre`."""
-        if not _HCTE:
-            if frame is self.layer_dk:
-                frame = frame.mutate(**{self.fresh("_u"): ibis.literal(0)})
-            e = self._entries(pre)
-            j = frame.join(e, frame["debtor_key"] == e["e0_debtor_key"])
-            j = j.filter(j["e0_at"] <= j["now"])
-            return j.drop("e0_debtor_key")
-        h = self.layer_h
-        if pre is not None:
-            env = Env(h, {}, ev="e0_", eager=True)
-            h = h.filter([cond(c, env) for c in conjuncts(pre)])
-        if frame is self.layer_dk:
-            return h
-        h = h.select(*(c for c in h.columns if c.startswith("e0_")),
-                     **{f"_h{c}": h[c] for c in _DK})  # fmt: skip
-        h = h.mutate(**{self.fresh("_u"): ibis.literal(0)})
-        j = frame.join(h, [frame[c] == h[f"_h{c}"] for c in _DK])
-        return j.drop(*(f"_h{c}" for c in _DK))
+        if frame is self.layer_dk:  # a Select of its own per use: the debtors are one CTE
+            frame = frame.mutate(**{self.fresh("_u"): ibis.literal(0)})
+        e = self._entries(pre)
+        j = frame.join(e, frame["debtor_key"] == e["e0_debtor_key"])
+        j = j.filter(j["e0_at"] <= j["now"])
+        return j.drop("e0_debtor_key")
 
     def _history(self, depth: int, pre: Node | None) -> Any:
         """The layer's history rows (every debtor of the layer), entry columns prefixed
@@ -806,86 +723,22 @@ class _Compiler:
         cols.update({ep + c[3:]: h[c] for c in h.columns if c.startswith("e0_")})
         return h.select(**cols)
 
-    def _family_pass(
+    def _keyed_pass(
         self,
-        family: Mapping[tuple[tuple[str, Node], ...], Sequence[Count | Last]],
-        t: Any,
-        env: Env,
+        aggs: Sequence[Count | Last],
+        sig: tuple[tuple[str, Node], ...],
         key_cols: Mapping[Node, str],
-    ) -> list[_Result]:
-        """Aggregates that read the case only through keys (and `now`, zones), whatever their
-        key columns: ONE pass over the history grouped by (debtor_key, _tk) and the union of
-        their entry key columns. Then, per set of OPEN key columns (contact point, debt),
-        one small GROUP BY of those groups gives every aggregate of the family keyed on
-        them: rolled up over the other columns (counts summed, `Last` by the latest entry)
-        and pivoted on the CLOSED ones (the action's channel or party: one column per value
-        the aggregate's guard allows), so that the cases are matched with one join per set
-        of open keys. (A family either has the list key in every signature or in none: an
-        entry counts once per element of its list.)"""
-        aggs = [a for g in family.values() for a in g]
+    ) -> _Result:
+        """Aggregates that read the case only through `Ev(col) == value` keys (and `now`,
+        zones): grouped by (debtor_key, _tk) and the entries' key columns, matched back on
+        the cases' values."""
         inputs = {x: c for x, c in self.dk_inputs.items() if any(x in agg_inputs(a) for a in aggs)}
-        table = self.layer_dk
-        group = tuple(sorted({col for sig in family for col, _ in sig}))
-        res = self._multi(aggs, _Frame(table, _DK, inputs, 0), {}, group, orders=True)
-        targets: dict[tuple[tuple[str, Node], ...], list[tuple[tuple[str, Node], ...]]] = {}
-        for sig in family:
-            open_ = tuple((c, x) for c, x in sig if _closed(c, x) is None)
-            targets.setdefault(open_, []).append(sig)
-        out = []
-        for open_, sigs in targets.items():
-            values: dict[str, Any] = {}
-            picks: dict[str, tuple[Any, list[tuple[tuple[tuple[str, int], ...], str]]]] = {}
-            for sig in sigs:
-                closed = [(c, x) for c, x in sig if _closed(c, x) is not None]
-                for a in family[sig]:
-                    name = self.specials[a].name
-                    combos = list(
-                        itertools.product(*(self._domain(a, c) for c, _ in closed))
-                    )
-                    if not closed:
-                        values[name] = _rollup(a, res, name, None)
-                        continue
-                    cases = []
-                    for i, combo in enumerate(combos):
-                        pred = _fold_and(
-                            [
-                                res[_group_col(c)] == v
-                                for (c, _), v in zip(closed, combo, strict=True)
-                            ]
-                        )
-                        col = f"{name}__{i}"
-                        values[col] = _rollup(a, res, name, pred)
-                        test = tuple(
-                            (_closed(c, x) or "", BITS[f"action.{c}"].index(v))
-                            for (c, x), v in zip(closed, combo, strict=True)
-                        )
-                        cases.append((test, col))
-                    picks[name] = (isinstance(a, Count), cases)
-            by = [*_DK, *(_group_col(c) for c, _ in open_)]
-            if not picks and len(by) == len(_DK) + len(group):  # the groups themselves
-                r = res.select(*by, *values)
-            else:
-                r = res.group_by(by).agg(**values)
-            r = r.rename({key_cols[x]: _group_col(c) for c, x in open_})
-            counts = {c: _is_count_col(c, family, self.specials) for c in values}
-            out.append(
-                _Result(r, (*_DK, *(key_cols[x] for _, x in open_)), counts, picks,
-                        {a: self.specials[a].name for sig in sigs for a in family[sig]})
-            )  # fmt: skip
-        return out
-
-    def _domain(self, agg: Node, col: str) -> list[str]:
-        """The values of the action's channel or party for which the aggregate can matter
-        (its guard's channel x party pairs)."""
-        chs, pas = BITS["action.channel"], BITS["action.party"]
-        mask = 0
-        for term in self.guard(agg):
-            mask |= term.mask
-        if col == "channel":
-            return [c for i, c in enumerate(chs) if any(mask >> (i * _N_PARTIES + j) & 1
-                                                        for j in range(len(pas)))]  # fmt: skip
-        return [p for j, p in enumerate(pas) if any(mask >> (i * _N_PARTIES + j) & 1
-                                                    for i in range(len(chs)))]  # fmt: skip
+        group = tuple(col for col, _ in sig)
+        res = self._multi(aggs, _Frame(self.layer_dk, _DK, inputs, 0), {}, group)
+        res = res.rename({key_cols[x]: f"e0_{col}" for col, x in sig})
+        names: dict[Node, str] = {a: self.specials[a].name for a in aggs}
+        counts = {c: isinstance(a, Count) for a, c in names.items()}
+        return _Result(res, (*_DK, *(key_cols[x] for _, x in sig)), counts, names)
 
     def _case_pass(self, aggs: Sequence[Count | Last], t: Any, env: Env) -> _Result:
         """Aggregates that need the case row: one join of the guarded cases x history."""
@@ -900,13 +753,13 @@ class _Compiler:
         res = self._multi(aggs, _Frame(table, ("case_id",), inputs, 0), guards, ())
         names: dict[Node, str] = {a: self.specials[a].name for a in aggs}
         counts = {c: isinstance(a, Count) for a, c in names.items()}
-        return _Result(res, ("case_id",), counts, {}, names)
+        return _Result(res, ("case_id",), counts, names)
 
     def _split(
         self, where: Node, depth: int
     ) -> tuple[list[Node], list[tuple[str, Node]], list[Node]]:
         """(entry-only conjuncts, keys, the rest) of a filter: keys are `Ev(col) == value`
-        (col) and, at the top, `value in Ev(list)` (col + "[]")."""
+        (col)."""
         pre: list[Node] = []
         keys: list[tuple[str, Node]] = []
         resid: list[Node] = []
@@ -914,7 +767,7 @@ class _Compiler:
             if free(c) == frozenset({"ev"}) and event_only(c):
                 pre.append(c)
                 continue
-            key = _eq_key(c, depth) or (_in_key(c) if depth == 0 else None)
+            key = _eq_key(c, depth)
             if key is not None:
                 keys.append(key)
             else:
@@ -931,13 +784,9 @@ class _Compiler:
         frame: _Frame,
         guards: Mapping[Node, str],
         group: tuple[str, ...],
-        *,
-        orders: bool = False,
     ) -> Any:
         """Several top-level aggregates over one frame: one join, one GROUP BY (the frame key
-        and, for keyed aggregates, the entries' key columns `group`; a list key groups the
-        entries' distinct elements). `orders`: each `Last` also gives the (at, seq) of its
-        entry (column `<name>__o`), to roll it up."""
+        and, for keyed aggregates, the entries' key columns `group`)."""
         splits = {a: self._split(a.where, 0) for a in aggs}
         pres = [_and(splits[a][0]) if splits[a][0] else None for a in aggs]
         pre = None if any(p is None for p in pres) else _or([p for p in pres if p is not None])
@@ -953,35 +802,24 @@ class _Compiler:
                 None if any(p is None for p in encl_pre) else _or([p for p in encl_pre if p])
             )
             j, names[n] = self._attach_nested(n, frame, j, outer_pre)
-        for col in group:
-            if col.endswith("[]"):  # one row per (entry, distinct element)
-                base = col[:-2]
-                j = j.mutate(**{_group_col(col): st.list_distinct(j[f"e0_{base}"])})
-                j = j.unnest(_group_col(col))
         env = Env(j, names, ev="e0_")
         out: dict[str, Any] = {}
         for a in aggs:
             pre_a, keys_a, resid_a = splits[a]
             parts = [cond(c, env) for c in pre_a]
-            for col, x in keys_a:
-                if col in group:
-                    continue
-                if col.endswith("[]"):
-                    test = j[f"e0_{col[:-2]}"].contains(env.table[frame.inputs[x]])
-                else:
-                    test = j[f"e0_{col}"] == env.table[frame.inputs[x]]
-                parts.append(test.fill_null(False))
+            parts += [
+                (j[f"e0_{col}"] == env.table[frame.inputs[x]]).fill_null(False)
+                for col, x in keys_a
+                if col not in group
+            ]
             parts += _window(a, j, "e0_")
             flags = [False] * len(parts) + [costly(c, env) for c in resid_a]
             parts += [cond(c, env) for c in resid_a]
             where = lazy_and(parts, flags)
             if a in guards:  # the rest only where the case needs this aggregate
                 where = ibis.ifelse(j[guards[a]], where, ibis.literal(False))
-            name = self.specials[a].name
-            out[name] = _agg_value(a, j, env, "e0_", where)
-            if orders and isinstance(a, Last):
-                out[f"{name}__o"] = _order(j, "e0_").max(where=where)
-        return j.group_by([*frame.key, *(_group_col(col) for col in group)]).agg(**out)
+            out[self.specials[a].name] = _agg_value(a, j, env, "e0_", where)
+        return j.group_by([*frame.key, *(f"e0_{col}" for col in group)]).agg(**out)
 
     def _attach_nested(
         self, node: Count | Last, frame: _Frame, j: Any, outer_pre: Node | None
@@ -1001,17 +839,22 @@ class _Compiler:
         )
         if keyed:
             # the value depends on the enclosing entry only through the key columns: one
-            # group per (debtor, now, zones, key values), matched on the enclosing entry's
-            r = self._history(0, _and(pre1) if pre1 else None)
-            env = Env(r, {}, ev="e0_")
-            parts = [*_window(node, r, "e0_"), *(cond(c, env) for c in resid1)]
-            if parts:
-                r = r.filter(parts)
+            # group per (debtor, now, zones, key values), matched on the enclosing entry's;
+            # computed once per layer (every pass that needs it reads the same CTE)
+            g = self._nested.get((node,))
+            if g is None:
+                r = self._history(0, _and(pre1) if pre1 else None)
                 env = Env(r, {}, ev="e0_")
-            group = {f"_k{i}": r[f"e0_{col}"] for i, (col, _) in enumerate(keys1)}
-            g = r.group_by([*_DK, *(v.name(k) for k, v in group.items())]).agg(
-                **{name: _agg_value(node, r, env, "e0_", None)}
-            )
+                parts = [*_window(node, r, "e0_"), *(cond(c, env) for c in resid1)]
+                if parts:
+                    r = r.filter(parts)
+                    env = Env(r, {}, ev="e0_")
+                group = {f"_k{i}": r[f"e0_{col}"] for i, (col, _) in enumerate(keys1)}
+                g = r.group_by([*_DK, *(v.name(k) for k, v in group.items())]).agg(
+                    v=_agg_value(node, r, env, "e0_", None)
+                )
+                self._nested[(node,)] = g
+            g = g.rename({name: "v"})
             renames = {}
             for i, (_, x) in enumerate(keys1):
                 assert isinstance(x, Outer)
@@ -1020,8 +863,14 @@ class _Compiler:
             return _left_attach(j, g, (*_DK, *renames), {name: count}), name
         key: tuple[str, ...]
         if by_debtor and not inputs:
-            r = self._history(0, outer_pre)
             key = (*_DK, "e0_seq")
+            res = self._nested.get((node, outer_pre))
+            if res is None:  # once per layer
+                r = self._history(0, outer_pre)
+                res = self._nested[(node, outer_pre)] = self._aggregate(
+                    node, _Frame(r, key, frame.inputs, 1)
+                )
+            return _left_attach(j, res.rename({name: "v"}), key, {name: count}), name
         else:
             r = j
             key = (*frame.key, "e0_seq") if frame.table is not None else (*_DK, "e0_seq")
@@ -1061,12 +910,14 @@ class _Compiler:
         return j.group_by(list(frame.key)).agg(v=_agg_value(node, j, env, ep, None))
 
     # -- other special nodes --------------------------------------------------------------
-    def _slot(self, node: InconvenientSlot, t: Any, env: Env) -> _Result:
-        """The start of the designated-window occurrence containing an instant (first zone)."""
-        f, fenv = self._frame_base(t, env, [node])
-        x = expr(node.arg, fenv)
-        u = f.select("case_id", "_z1", _x=x, _w=f["debtor_inconvenient"])
-        u = u.filter(u["_x"].notnull() & (u["_w"].length() > 0))
+    def _slot(self, node: InconvenientSlot, t: Any, env: Env, xcol: str) -> _Result:
+        """The start of the designated-window occurrence containing an instant (first zone),
+        computed once per distinct (instant, first zone, windows) — debtors share their
+        windows and instants — and matched back on them (`xcol`: the instant's column)."""
+        f, _ = self._frame_base(t, env, [node])
+        d = f.select(xcol, "_z1", "debtor_inconvenient")
+        d = d.filter(d[xcol].notnull() & (d["debtor_inconvenient"].length() > 0)).distinct()
+        u = d.mutate(_x=d[xcol], _w=d["debtor_inconvenient"])
         u = u.unnest("_w", offset="_idx")
         u = u.mutate(
             _day=st.local_day(u["_z1"], u["_x"]), _secs=st.local_seconds(u["_z1"], u["_x"])
@@ -1088,10 +939,11 @@ class _Compiler:
         u = u.mutate(_sd=start, _ss=ws)
         u = u.filter(u["_sd"].notnull())
         best = _arg_min(ibis.struct({"d": u["_sd"], "s": u["_ss"]}), u["_idx"].cast("int64"))
-        g = u.group_by(["case_id", "_z1"]).agg(_p=best)
+        key = (xcol, "_z1", "debtor_inconvenient")
+        g = u.group_by(list(key)).agg(_p=best)
         name = self.specials[node].name
-        g = g.select("case_id", **{name: st.local_instant(g["_z1"], g["_p"]["d"], g["_p"]["s"])})
-        return _Result(g, ("case_id",), {name: False}, {}, {node: name})
+        g = g.select(*key, **{name: st.local_instant(g["_z1"], g["_p"]["d"], g["_p"]["s"])})
+        return _Result(g, key, {name: False}, {node: name})
 
     def _business_days(self, node: AddBusinessDays, t: Any, env: Env) -> _Result:
         f, fenv = self._frame_base(t, env, [node])
@@ -1104,7 +956,7 @@ class _Compiler:
         j = u.join(cal, u["_x"] == cal["day"])
         name = self.specials[node].name
         return _Result(
-            j.select("case_id", **{name: j["res"]}), ("case_id",), {name: False}, {}, {node: name}
+            j.select("case_id", **{name: j["res"]}), ("case_id",), {name: False}, {node: name}
         )
 
     # -- the decision -------------------------------------------------------------------
@@ -1275,20 +1127,6 @@ def _eq_key(c: Node, depth: int) -> tuple[str, Node] | None:
     return None
 
 
-def _in_key(c: Node) -> tuple[str, Node] | None:
-    """`X in Ev(list)` with X a case value (not a constant): a key on the list's elements."""
-    if isinstance(c, In) and isinstance(c.collection, Ev) and c.collection.column == "debt_ids":
-        x = c.item
-        if not free(x) and not isinstance(x, Const) and not dk_level(x):
-            return "debt_ids[]", x
-    return None
-
-
-def _group_col(col: str) -> str:
-    """The column a keyed pass groups on for key column `col`."""
-    return f"_el_{col[:-2]}" if col.endswith("[]") else f"e0_{col}"
-
-
 def _signature(agg: Count | Last) -> tuple[tuple[str, Node], ...] | None:
     """The `Ev(col) == value` keys through which alone a top-level aggregate reads the case
     (beyond `now` and the zones); None when it reads the case otherwise (per-case join)."""
@@ -1296,7 +1134,7 @@ def _signature(agg: Count | Last) -> tuple[tuple[str, Node], ...] | None:
     for c in conjuncts(agg.where):
         if all(map(dk_level, inputs(c))):
             continue
-        key = _eq_key(c, 0) or _in_key(c)
+        key = _eq_key(c, 0)
         if key is None or dk_level(key[1]):
             return None
         keys.append(key)

@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
 from faircollect.rules.vocab import (
-    FACTS,
     AddBusinessDays,
     AddDays,
     And,
@@ -40,7 +39,6 @@ from faircollect.rules.vocab import (
 __all__ = [
     "HoursParam",
     "InstanceIs",
-    "Sum",
     "agg_inputs",
     "bind",
     "cheap",
@@ -49,7 +47,6 @@ __all__ = [
     "days_windows",
     "dk_level",
     "event_only",
-    "fold",
     "free",
     "inputs",
     "is_special",
@@ -57,7 +54,6 @@ __all__ = [
     "secs",
     "split_aggregate",
     "split_all",
-    "substitute",
 ]
 
 
@@ -73,13 +69,6 @@ class InstanceIs(Node):
     """The case is judged by pack instance `index` (a pack with one parameter snapshot)."""
 
     index: int
-
-
-@dataclass(frozen=True, slots=True)
-class Sum(Node):
-    """The sum of integer terms: a `Count` split into counts over disjoint sets of entries."""
-
-    args: tuple[Node, ...]
 
 
 def bind(node: Node, values: Mapping[str, Value], hours: Mapping[str, str]) -> Node:
@@ -244,70 +233,16 @@ def _or_of(parts: list[Node]) -> Node:
     return parts[0] if len(parts) == 1 else Or(*parts)
 
 
-def _reads_case(c: Node) -> bool:
-    """An event-scope condition that reads a case value other than `now` and the zones."""
-    return not all(map(dk_level, inputs(c)))
-
-
-def _null_cols(node: Node) -> set[str]:
-    """Entry columns that `node` requires to be null (lists: null or empty)."""
-    return {
-        c.arg.column
-        for c in conjuncts(node)
-        if isinstance(c, IsNull | IsEmpty) and isinstance(c.arg, Ev)
-    }
-
-
-def _set_cols(node: Node) -> set[str]:
-    """Entry columns that `node` requires to be set (lists: non-empty): a comparison or a
-    membership test with a null side is false (vocab's null semantics)."""
-    out: set[str] = set()
-    for c in conjuncts(node):
-        if isinstance(c, Cmp):
-            out |= {s.column for s in (c.left, c.right) if isinstance(s, Ev)}
-        elif isinstance(c, In):
-            out |= {s.column for s in (c.item, c.collection) if isinstance(s, Ev)}
-        elif (
-            isinstance(c, Not)
-            and isinstance(c.arg, IsNull | IsEmpty)
-            and isinstance(c.arg.arg, Ev)
-        ):
-            out.add(c.arg.arg.column)
-    return out
-
-
-def _disjoint(a: Node, b: Node) -> bool:
-    """No entry satisfies both (provably, from null requirements on one entry column)."""
-    return bool(_null_cols(a) & _set_cols(b)) or bool(_null_cols(b) & _set_cols(a))
-
-
-def _pairwise_disjoint(xs: tuple[Node, ...]) -> bool:
-    return all(_disjoint(a, b) for i, a in enumerate(xs) for b in xs[i + 1 :])
-
-
-def _nullable_facts(node: Node) -> list[Fact]:
-    """Facts read by `node` that may be null (their vocab type says so), in order."""
-    out = [n for n in walk(node) if isinstance(n, Fact) and "null" in FACTS[n.name]]
-    return list(dict.fromkeys(out))
-
-
 def split_aggregate(agg: Count | Last) -> Node:
     """Move the case-scope decisions out of an aggregate's filter, so that what is left
-    depends on the case only through `Ev(col) == value` (or `value in Ev(list)`) keys where
-    possible:
+    depends on the case only through `Ev(col) == value` keys where possible:
 
     - a conjunct that reads no entry: Count(R and C) = If(C, Count(R), 0)
     - a case-scope If: Count(R and If(C, P, Q)) = If(C, Count(R and P), Count(R and Q))
     - an Or mixing case and entry conditions:
       Count(R and Or(C.., E..)) = If(Or(C..), Count(R), Count(R and Or(E..)))
-    - (Count only) an Or of entry conditions that no entry satisfies together (one requires
-      a column null or empty that another requires set, e.g. "no number recorded, or this
-      number"): Count(R and Or(A, B)) = Count(R and A) + Count(R and B)
-    - a conjunct reading a nullable fact F in another way than a key (e.g. "not covered by
-      the consent that ends at F"): If(IsNull(F), Count(R and C[F := null]), Count(R and C)),
-      C[F := null] folded with vocab's null semantics (often to true or false)
 
-    (`Last` alike, null instead of 0). Exact rewrites: C and F have one value per case."""
+    (`Last` alike, null instead of 0). Exact rewrites: C has one value per case."""
     parts = [c for c in conjuncts(agg.where) if c != Const(True)]
     if Const(False) in parts:
         return _zero(agg)
@@ -330,42 +265,7 @@ def split_aggregate(agg: Count | Last) -> Node:
                     split_aggregate(_with(agg, rest)),
                     split_aggregate(_with(agg, [*rest, _or_of(ev)])),
                 )
-    import os
-
-    if os.environ.get("FC_SPLIT", "1") != "1":
-        return _with(agg, parts)
-    if isinstance(agg, Count) and os.environ.get("FC_DECOMP", "1") == "1":
-        for i, c in enumerate(parts):
-            if (
-                isinstance(c, Or)
-                and free(c) == frozenset({"ev"})
-                and _reads_case(c)
-                and _pairwise_disjoint(c.args)
-            ):
-                rest = parts[:i] + parts[i + 1 :]
-                return Sum(tuple(split_aggregate(_with(agg, [*rest, a])) for a in c.args))
-    for i, c in enumerate(parts):
-        if os.environ.get("FC_NULLSPEC", "1") != "1":
-            break
-        if free(c) != frozenset({"ev"}) or not _reads_case(c) or _is_key(c):
-            continue
-        for f in _nullable_facts(c):
-            folded = fold(substitute(c, f, Const(None)))
-            if folded != c:
-                rest = parts[:i] + parts[i + 1 :]
-                return If(IsNull(f), split_aggregate(_with(agg, [*rest, folded])), agg)
     return agg
-
-
-def _is_key(c: Node) -> bool:
-    """`Ev(col) == X` or `X in Ev(list)` with X a case value (what keyed passes group on)."""
-    if isinstance(c, Cmp) and c.op == "==":
-        for a, b in ((c.left, c.right), (c.right, c.left)):
-            if isinstance(a, Ev) and not free(b) and not isinstance(b, Const):
-                return True
-    if isinstance(c, In) and isinstance(c.collection, Ev):
-        return not free(c.item) and not isinstance(c.item, Const)
-    return False
 
 
 def split_all(node: Node) -> Node:
@@ -412,86 +312,3 @@ def _map_children(node: Node, fn: Callable[[Node], Node]) -> Node:
         assert isinstance(args, tuple)
         return type(node)(*args)
     return type(node)(**kwargs)
-
-
-# -- substitution and constant folding ----------------------------------------------------
-def substitute(node: Node, old: Node, new: Node) -> Node:
-    """`node` with every occurrence of `old` replaced by `new`."""
-    if node == old:
-        return new
-    if isinstance(node, Const | Fact | Ev | Outer | Ever | HoursParam | InstanceIs):
-        return node
-    return _map_children(node, lambda c: substitute(c, old, new))
-
-
-_NULL = Const(None)
-_T, _F = Const(True), Const(False)
-
-
-def fold(node: Node) -> Node:
-    """Constant folding with vocab's semantics: a comparison or membership test with a null
-    side is false, Not(null) is true, If on null takes `otherwise`, date arithmetic and
-    local dates of null are null, And/Or drop their neutral constants."""
-    if isinstance(node, Const | Fact | Ev | Outer | Ever | HoursParam | InstanceIs):
-        return node
-    node = _map_children(node, fold)
-    if isinstance(node, Cmp):
-        if _NULL in (node.left, node.right):
-            return _F
-        if isinstance(node.left, Const) and isinstance(node.right, Const):
-            lv, rv = node.left.value, node.right.value
-            try:
-                return Const(bool(_CMP[node.op](lv, rv)))
-            except TypeError:
-                return node
-        return node
-    if isinstance(node, In):
-        if _NULL in (node.item, node.collection):
-            return _F
-        if isinstance(node.item, Const) and isinstance(node.collection, Const):
-            coll = node.collection.value
-            if isinstance(coll, frozenset | tuple):
-                return Const(node.item.value in coll)
-        return node
-    if isinstance(node, IsNull):
-        return Const(node.arg.value is None) if isinstance(node.arg, Const) else node
-    if isinstance(node, IsEmpty):
-        return Const(not node.arg.value) if isinstance(node.arg, Const) else node
-    if isinstance(node, Not):
-        if isinstance(node.arg, Const):
-            return Const(not node.arg.value)
-        return node
-    if isinstance(node, And):
-        if _F in node.args or _NULL in node.args:
-            return _F
-        args = [a for a in node.args if a != _T]
-        return _T if not args else (args[0] if len(args) == 1 else And(*args))
-    if isinstance(node, Or):
-        if _T in node.args:
-            return _T
-        args = [a for a in node.args if a not in (_F, _NULL)]
-        return _F if not args else (args[0] if len(args) == 1 else Or(*args))
-    if isinstance(node, If):
-        if isinstance(node.cond, Const):
-            return node.then if node.cond.value is True else node.otherwise
-        return node
-    if isinstance(node, Coalesce):
-        args = [a for a in node.args if a != _NULL]
-        if not args:
-            return _NULL
-        if isinstance(args[0], Const):
-            return args[0]
-        return args[0] if len(args) == 1 else Coalesce(*args)
-    if isinstance(node, LocalDate | AddDays | AddBusinessDays | InconvenientSlot):
-        return _NULL if node.arg == _NULL else node
-    return node
-
-
-_CMP: dict[str, Callable[[object, object], object]] = {
-    "==": lambda x, y: x == y,
-    "!=": lambda x, y: x != y,
-    "<": lambda x, y: x < y,  # type: ignore[operator]
-    "<=": lambda x, y: x <= y,  # type: ignore[operator]
-    ">": lambda x, y: x > y,  # type: ignore[operator]
-    ">=": lambda x, y: x >= y,  # type: ignore[operator]
-}

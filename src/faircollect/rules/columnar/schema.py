@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
+from faircollect.rules.model import CHANNELS, OUTCOMES, PARTIES, PLACES, PURPOSES
 from faircollect.rules.vocab import FACTS
 
 __all__ = [
     "CASES_SCHEMA",
+    "CATEGORIES",
     "FACT_COLUMNS",
     "HISTORY_SCHEMA",
     "OUTPUT_COLUMNS",
     "WINDOW_TYPE",
+    "duckdb_enum",
     "fact_column",
 ]
 
@@ -100,3 +103,21 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "first_provision",
     "pack_version",
 )
+
+#: the closed vocabularies of the categorical history columns (and of the matching `cases`
+#: columns: action_channel, action_party, action_place, action_purpose). On DuckDB these
+#: columns may be ENUM types over them (`duckdb_enum`): filters and keys on them are
+#: integer operations instead of string comparisons. The decisions are the same.
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "channel": CHANNELS,
+    "party": PARTIES,
+    "outcome": OUTCOMES,
+    "initiated_by": ("collector", "consumer"),
+    "place": PLACES,
+    "purpose": PURPOSES,
+}
+
+
+def duckdb_enum(column: str) -> str:
+    """The DuckDB type `ENUM('a', ...)` of a categorical column (a key of CATEGORIES)."""
+    return "ENUM(" + ", ".join(f"'{v}'" for v in CATEGORIES[column]) + ")"

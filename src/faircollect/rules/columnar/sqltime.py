@@ -25,7 +25,6 @@ __all__ = [
     "TS",
     "WALL",
     "list_concat",
-    "list_distinct",
     "local_day",
     "local_instant",
     "local_seconds",
@@ -43,7 +42,6 @@ def _to_wall(zone: Any, ts: Any) -> Any: ...
 def _from_wall(zone: Any, wall: Any) -> Any: ...
 def _make_ts(micros: Any) -> Any: ...
 def _concat(a: Any, b: Any) -> Any: ...
-def _distinct(a: Any) -> Any: ...
 
 
 _builtin: Any = ibis.udf.scalar.builtin
@@ -52,8 +50,6 @@ from_wall: Any = _builtin(_from_wall, name="timezone", signature=((dt.string, WA
 make_wall: Any = _builtin(_make_ts, name="make_timestamp", signature=((dt.int64,), WALL))
 #: list_concat without Ibis's null wrapping (which repeats both operands in the SQL text)
 list_concat: Any = _builtin(_concat, name="list_concat", signature=((STRS, STRS), STRS))
-#: the distinct non-null elements (Ibis's `unique()` adds a lambda for nulls)
-list_distinct: Any = _builtin(_distinct, name="list_distinct", signature=((STRS,), STRS))
 
 
 def local_wall(zone: Any, instant: Any) -> Any:

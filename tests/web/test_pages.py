@@ -98,6 +98,7 @@ def test_home_lists_what_the_role_may_do(
     page = client_for("auditor").get("/", headers={"Accept-Language": "en"}).text
     assert "Auditor" in page and "/api/v1/loans/{loan_ref}" in page
     assert "You work for 1 creditor." in page
+    assert ". You work for 1 creditor." in page  # two sentences, spaced
     assert 'href="/account/totp"' in page  # nav
 
 

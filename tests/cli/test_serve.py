@@ -45,7 +45,9 @@ def _head() -> str:
 
 def test_serve_upgrades_then_runs(tmp_var: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[WebSettings, str, int]] = []
-    monkeypatch.setattr(server, "run", lambda web, host, port: calls.append((web, host, port)))
+    monkeypatch.setattr(
+        server, "run", lambda web, host, port, workers: calls.append((web, host, port))
+    )
     r = CliRunner().invoke(_app(), ["serve", "--port", "8123"])
     assert r.exit_code == 0, r.output
     url = load_settings().database_url

@@ -1,5 +1,9 @@
-"""CLI: `faircollect serve [--host 127.0.0.1] [--port 8000]` - migrate the database to the
-latest schema, then serve the web app with Uvicorn (faircollect.web.server).
+"""CLI: `faircollect serve [--host 127.0.0.1] [--port 8000] [--workers N]` - migrate the
+database to the latest schema, then serve the web app with Uvicorn (faircollect.web.server).
+
+`--workers N` (env FAIRCOLLECT_WEB_WORKERS): Uvicorn worker processes. Default: one per usable
+CPU (at most 4) on PostgreSQL, 1 on SQLite (`server.default_workers`). The optional outbox
+worker thread runs once, in this (the supervisor) process, whatever N is.
 
 On a loopback host outside production, cookies are not marked Secure (browsers would not
 send them back over plain http://127.0.0.1) unless FAIRCOLLECT_COOKIE_SECURE=1 or
@@ -22,6 +26,13 @@ def serve_command(
         "--secure-cookies/--insecure-cookies",
         help="mark cookies Secure (default: yes, except on a loopback host outside production)",
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        envvar="FAIRCOLLECT_WEB_WORKERS",  # = server.WORKERS_ENV
+        help="web worker processes (default: one per CPU, at most 4, on PostgreSQL; 1 on SQLite)",
+    ),
     outbox_worker: bool = typer.Option(
         False,
         "--outbox-worker/--no-outbox-worker",
@@ -33,13 +44,18 @@ def serve_command(
     from faircollect.web import server
 
     settings = load_settings()
+    try:
+        n = server.resolve_workers(workers, settings.database_url)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--workers") from None
     upgrade(settings.database_url)
     web = server.web_settings_for(settings, host, secure_cookies)
     shown = f"[{host}]" if ":" in host else host
     cookies = "Secure" if web.cookie_secure else "not Secure: local development"
     typer.echo(
         f"database at revision {current_revision(settings.database_url)}; "
-        f"serving on http://{shown}:{port}/ (cookies {cookies})",
+        f"serving on http://{shown}:{port}/ with {n} worker{'s' if n != 1 else ''} "
+        f"(cookies {cookies})",
         err=True,
     )
     worker = None
@@ -52,7 +68,7 @@ def serve_command(
         if not worker.start():
             typer.echo("outbox worker not started: no channel configured", err=True)
     try:
-        server.run(web, host=host, port=port)
+        server.run(web, host=host, port=port, workers=n)
     finally:
         if worker is not None:
             worker.stop()

@@ -1,30 +1,37 @@
 """Contact-gate benchmark over HTTP: check-and-record attempts per second and latency.
 
-A Uvicorn server (the real app, `faircollect.web.app:create_app`) runs in a subprocess on
-loopback; this process drives it with `--clients` concurrent keep-alive HTTP clients, each
-posting `POST /api/v1/contact-attempts` (a call to the debtor) with a real bearer token for a
-random one of `--debtors` borrowers (CN pack, clock frozen at 10:00 Shanghai so that quiet
-hours do not decide everything). Every request is a full gate transaction: lock the debtor,
-load state and history, evaluate the pack, record the attempt or the block, append the audit
-chain. One JSON line:
+The product as it is served: `faircollect serve` (the real command: Uvicorn, the app factory,
+access log, as many worker processes as `serve` would start on this machine unless
+`--server-workers` says otherwise) runs in a subprocess on loopback; this process drives it
+with `--clients` concurrent keep-alive HTTP clients, each posting `POST
+/api/v1/contact-attempts` (a call to the debtor) with a real bearer token for a random one of
+`--debtors` borrowers (CN pack, clock frozen at 10:00 Shanghai so that quiet hours do not
+decide everything). Every request is a full gate transaction: lock the debtor, load state and
+history, evaluate the pack, record the attempt or the block, append the audit chain. One
+JSON line:
 
-    {"database": "postgresql", "clients": 8, "attempts": N, "seconds": ...,
-     "attempts_per_s": ..., "p50_ms": ..., "p90_ms": ..., "p99_ms": ..., "allowed": ...,
-     "blocked": ..., "errors": 0, "server_workers": 1, "switch_interval": null,
+    {"database": "postgresql", "database_source": "scratch", "clients": 8, "attempts": N,
+     "seconds": ..., "attempts_per_s": ..., "p50_ms": ..., "p90_ms": ..., "p99_ms": ...,
+     "allowed": ..., "blocked": ..., "errors": 0, "server_workers": 2,
+     "server_workers_from": "serve default", "cpus": 2,
      "cpu_ms_per_attempt": {"server": ..., "clients": ..., "database": ...},
      "load_average": ..., "load_average_before": ..., "debtors": ...}
 
-`cpu_ms_per_attempt.server` is what a request costs the app server whatever else the machine
-runs (one Uvicorn process is bound to one core by the GIL: its ceiling is 1000/that per
-second); `database` is the CPU of the PostgreSQL backends serving the bench database (when
-the server runs on this machine; null otherwise, and for SQLite, which runs inside the app
-server); `load_average_before` and `load_average` (1-minute, before and after the measured
-run) say how busy the machine was.
+`cpu_ms_per_attempt.server` is what a request costs the app server (all its worker
+processes) whatever else the machine runs (one process is bound to one core by the GIL: one
+worker's ceiling is 1000/that per second); `database` is the CPU of the PostgreSQL backends
+serving the bench database (when the server runs on this machine; null otherwise, and for
+SQLite, which runs inside the app server); `load_average_before` and `load_average`
+(1-minute, before and after the measured run) say how busy the machine was.
 
-Database: `--database-url`, else FAIRCOLLECT_BENCH_DATABASE_URL, else
-FAIRCOLLECT_TEST_DATABASE_URL (PostgreSQL; the bench DROPS AND RECREATES its tables there),
-else a temporary SQLite file (reported as "sqlite"). Goal on a 2-core machine (PostgreSQL,
-8 clients): >= 300 attempts/s, p99 <= 25 ms.
+Database (`database_source`): `--database-url` ("argument"), else
+FAIRCOLLECT_BENCH_DATABASE_URL or FAIRCOLLECT_TEST_DATABASE_URL ("environment"; PostgreSQL:
+the bench DROPS AND RECREATES its tables there), else a scratch database created on the
+PostgreSQL server at FAIRCOLLECT_BENCH_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres) and dropped afterwards ("scratch"), else - when
+that server cannot be reached - a temporary SQLite file ("sqlite fallback", with the reason in
+`database_note`). Goal on a 2-core machine (PostgreSQL, 8 clients): >= 300 attempts/s,
+p99 <= 25 ms.
 """
 
 from __future__ import annotations
@@ -43,9 +50,52 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 KEY = "bench-master-key-0123456789abcdefghijklmnop"
 CLOCK = "2026-03-04T10:00:00+08:00"
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _scratch_postgres() -> tuple[str | None, str | None]:
+    """(URL of a new empty database, None) on the local PostgreSQL server, or (None, why
+    not)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(os.environ.get("FAIRCOLLECT_BENCH_POSTGRES_URL") or ADMIN_URL)
+    if admin.get_backend_name() != "postgresql":
+        return None, "FAIRCOLLECT_BENCH_POSTGRES_URL is not a PostgreSQL URL"
+    admin = admin.set(drivername="postgresql+psycopg")
+    name = f"fc_gate_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        engine = create_engine(
+            admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            engine.dispose()
+    except Exception as e:  # unreachable, refused, no permission: fall back to SQLite
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return None, f"no scratch PostgreSQL database ({reason[:200]})"
+    return admin.set(database=name).render_as_string(hide_password=False), None
+
+
+def _drop_scratch(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    engine = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
 
 
 def _free_port() -> int:
@@ -253,6 +303,38 @@ def _pct(xs: list[float], p: float) -> float:
     return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] * 1000
 
 
+def _database(arg: str | None, tmp: str) -> tuple[str, str, str | None, bool]:
+    """(url, source, note, scratch) - see the module docstring."""
+    if arg:
+        return arg, "argument", None, False
+    env = os.environ.get("FAIRCOLLECT_BENCH_DATABASE_URL") or os.environ.get(
+        "FAIRCOLLECT_TEST_DATABASE_URL"
+    )
+    if env:
+        return env, "environment", None, False
+    url, why = _scratch_postgres()
+    if url is not None:
+        return url, "scratch", None, True
+    return f"sqlite:///{Path(tmp) / 'bench.db'}", "sqlite fallback", why, False
+
+
+def _start_server(url: str, port: int, workers: int, tmp: str, log: Any) -> subprocess.Popen[bytes]:
+    """`faircollect serve` exactly as a deployment runs it (the command's own Uvicorn
+    options, access log included), on loopback."""
+    env = {
+        **os.environ,
+        "FAIRCOLLECT_DATABASE_URL": url,
+        "FAIRCOLLECT_SECRET_KEY": KEY,
+        "FAIRCOLLECT_VAR_DIR": tmp,
+        "FAIRCOLLECT_CLOCK": CLOCK,
+    }
+    for name in ("FAIRCOLLECT_ENV", "FAIRCOLLECT_WEB_WORKERS", "FAIRCOLLECT_OUTBOX_WORKER"):
+        env.pop(name, None)
+    cmd = [sys.executable, "-c", "from faircollect.cli import main; main()", "serve"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--database-url", default=None)
@@ -260,64 +342,80 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--attempts", type=int, default=4000, help="measured requests in total")
     ap.add_argument("--warmup", type=int, default=400)
     ap.add_argument("--debtors", type=int, default=1000)
-    ap.add_argument("--server-workers", type=int, default=1)
     ap.add_argument(
-        "--switch-interval",
-        type=float,
+        "--server-workers",
+        type=int,
         default=None,
-        help="sys.setswitchinterval() in the server (seconds; Python's default is 0.005)",
+        help="worker processes (default: what `faircollect serve` would start here)",
     )
     args = ap.parse_args(argv)
 
-    url = (
-        args.database_url
-        or os.environ.get("FAIRCOLLECT_BENCH_DATABASE_URL")
-        or os.environ.get("FAIRCOLLECT_TEST_DATABASE_URL")
-    )
-    with tempfile.TemporaryDirectory(prefix="faircollect-gate-bench-") as tmp:
-        if not url:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        from faircollect.store.db import normalise_url
+    from faircollect.store.db import normalise_url
+    from faircollect.web.server import resolve_workers, usable_cpus
 
-        backend = normalise_url(url).get_backend_name()
-        _reset(url)
-        token, targets = _seed(url, args.debtors)
-        port = _free_port()
-        env = {
-            **os.environ,
-            "FAIRCOLLECT_DATABASE_URL": url,
-            "FAIRCOLLECT_SECRET_KEY": KEY,
-            "FAIRCOLLECT_VAR_DIR": tmp,
-            "FAIRCOLLECT_CLOCK": CLOCK,
-        }
-        env.pop("FAIRCOLLECT_ENV", None)
-        launcher = ["-m", "uvicorn"]
-        if args.switch_interval is not None:
-            launcher = [
-                "-c",
-                f"import sys; sys.setswitchinterval({args.switch_interval}); "
-                "sys.argv[0] = 'uvicorn'; import uvicorn.main as m; m.main()",
-            ]
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                *launcher,
-                "--factory",
-                "faircollect.web.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.server_workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+    with tempfile.TemporaryDirectory(prefix="faircollect-gate-bench-") as tmp:
+        url, source, note, scratch = _database(args.database_url, tmp)
+        try:
+            backend = normalise_url(url).get_backend_name()
+            if args.server_workers is None:
+                workers, workers_from = resolve_workers(None, url), "serve default"
+            else:
+                workers, workers_from = args.server_workers, "argument"
+            _reset(url)
+            token, targets = _seed(url, args.debtors)
+            result = _measure(args, url, workers, tmp, token, targets)
+        finally:
+            if scratch:
+                _drop_scratch(url)
+    if result is None:
+        return 1
+    seconds, lat, codes, cpu, db_cpu, load_before = result
+    n = len(lat)
+    out: dict[str, Any] = {
+        "database": backend,
+        "database_source": source,
+        "clients": args.clients,
+        "attempts": n,
+        "seconds": round(seconds, 2),
+        "attempts_per_s": round(n / seconds, 1),
+        "p50_ms": round(_pct(lat, 50), 2),
+        "p90_ms": round(_pct(lat, 90), 2),
+        "p99_ms": round(_pct(lat, 99), 2),
+        "allowed": codes.count(201),
+        "blocked": codes.count(409),
+        "errors": n - codes.count(201) - codes.count(409),
+        "server_workers": workers,
+        "server_workers_from": workers_from,
+        "cpus": usable_cpus(),
+        # CPU per attempt (ms) of the app server and of the load generator: capacity
+        # apart from whatever else runs on the machine (see load_average)
+        "cpu_ms_per_attempt": {
+            "server": round(cpu[0] / n * 1000, 2),
+            "clients": round(cpu[1] / n * 1000, 2),
+            "database": None if db_cpu is None else round(db_cpu / n * 1000, 2),
+        },
+        "load_average": round(os.getloadavg()[0], 2),
+        "load_average_before": round(load_before, 2),
+        "debtors": args.debtors,
+    }
+    if note:
+        out["database_note"] = note
+    print(json.dumps(out))
+    return 0
+
+
+def _measure(
+    args: argparse.Namespace,
+    url: str,
+    workers: int,
+    tmp: str,
+    token: str,
+    targets: list[tuple[str, int]],
+) -> tuple[float, list[float], list[int], tuple[float, float], float | None, float] | None:
+    port = _free_port()
+    log_path = Path(tmp) / "server.log"
+    with log_path.open("wb") as log:
+        server = _start_server(url, port, workers, tmp, log)
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -329,10 +427,12 @@ def main(argv: list[str] | None = None) -> int:
                 except OSError:
                     pass
                 if server.poll() is not None or time.monotonic() > deadline:
-                    err = server.stderr.read().decode() if server.stderr else ""
+                    err = log_path.read_text(errors="replace")
                     print(f"server did not start: {err[-2000:]}", file=sys.stderr)
-                    return 1
+                    return None
                 time.sleep(0.1)
+            while len(_descendants(server.pid)) < 1 + workers and time.monotonic() < deadline:
+                time.sleep(0.1)  # every worker process is up
             per = max(1, args.warmup // args.clients)
             _drive(port, token, targets, args.clients, per, 1)
             per = max(1, args.attempts // args.clients)
@@ -347,40 +447,12 @@ def main(argv: list[str] | None = None) -> int:
             db_cpu = cpu1[2] - cpu0[2] + _cpu_seconds(late) if backends or late else None
         finally:
             server.terminate()
-            server.wait(30)
-            if server.stderr:
-                server.stderr.close()
-    n = len(lat)
-    print(
-        json.dumps(
-            {
-                "database": backend,
-                "clients": args.clients,
-                "attempts": n,
-                "seconds": round(seconds, 2),
-                "attempts_per_s": round(n / seconds, 1),
-                "p50_ms": round(_pct(lat, 50), 2),
-                "p90_ms": round(_pct(lat, 90), 2),
-                "p99_ms": round(_pct(lat, 99), 2),
-                "allowed": codes.count(201),
-                "blocked": codes.count(409),
-                "errors": n - codes.count(201) - codes.count(409),
-                "server_workers": args.server_workers,
-                "switch_interval": args.switch_interval,
-                # CPU per attempt (ms) of the app server and of the load generator: capacity
-                # apart from whatever else runs on the machine (see load_average)
-                "cpu_ms_per_attempt": {
-                    "server": round((cpu1[0] - cpu0[0]) / n * 1000, 2),
-                    "clients": round((cpu1[1] - cpu0[1]) / n * 1000, 2),
-                    "database": None if db_cpu is None else round(db_cpu / n * 1000, 2),
-                },
-                "load_average": round(os.getloadavg()[0], 2),
-                "load_average_before": round(load_before, 2),
-                "debtors": args.debtors,
-            }
-        )
-    )
-    return 0
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(10)
+    return seconds, lat, codes, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]), db_cpu, load_before
 
 
 if __name__ == "__main__":

@@ -46,11 +46,13 @@ from faircollect import clock
 from faircollect.money import Money
 from faircollect.store.db import Session
 from faircollect.store.repositories import audit as repo
+from faircollect.store.repositories.audit import AuditRow
 from faircollect.store.tables import AuditEvent
 
 __all__ = [
     "GENESIS_HASH",
     "AuditEvent",
+    "AuditRow",
     "PIIInPayload",
     "VerifyResult",
     "append",
@@ -159,8 +161,16 @@ _PII_PATTERNS = (
 )
 
 
+# one search per string (the patterns above as one alternation); which pattern matched is
+# found only when one did. No pattern matches fewer than 5 characters ("a@b.c").
+_ANY_PII = re.compile("|".join(f"(?:{p.pattern})" for _, p in _PII_PATTERNS))
+_MIN_PII_LEN = 5
+
+
 def _check_no_pii(value: Any, path: str = "payload") -> None:
     if isinstance(value, str):
+        if len(value) < _MIN_PII_LEN or _ANY_PII.search(value) is None:
+            return
         for what, pattern in _PII_PATTERNS:
             if pattern.search(value):
                 raise PIIInPayload(
@@ -180,8 +190,10 @@ def _check_no_pii(value: Any, path: str = "payload") -> None:
 # ---------------------------------------------------------------------------------------
 def append(
     session: Session, *, actor: str, action: str, entity: str, payload: Mapping[str, Any]
-) -> AuditEvent:
-    """Append one entry in the caller's transaction and return it (``seq``, ``hash`` set)."""
+) -> AuditRow:
+    """Append one entry in the caller's transaction and return it as stored (plain values:
+    ``seq``, ``at``, ``actor``, ``action``, ``entity``, ``payload``, ``payload_digest``,
+    ``prev_hash``, ``hash``; not an ORM object)."""
     for name, text in (("actor", actor), ("action", action), ("entity", entity)):
         if not text or len(text) > _LIMITS[name]:
             raise ValueError(f"audit {name} must be 1..{_LIMITS[name]} characters")
@@ -216,16 +228,8 @@ def append(
         )
         if linked.hash != expected:
             raise RuntimeError("audit chain hash computed by the database disagrees")
-        return AuditEvent(
-            seq=linked.seq,
-            at=at,
-            actor=actor,
-            action=action,
-            entity=entity,
-            payload=body,
-            payload_digest=digest,
-            prev_hash=linked.prev_hash,
-            hash=linked.hash,
+        return AuditRow(
+            linked.seq, at, actor, action, entity, body, digest, linked.prev_hash, linked.hash
         )
     head = repo.lock_head(session)
     seq = head.seq + 1
@@ -239,17 +243,7 @@ def append(
         entity=entity,
         payload_digest=digest,
     )
-    event = AuditEvent(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        payload=body,
-        payload_digest=digest,
-        prev_hash=head.hash,
-        hash=h,
-    )
+    event = AuditRow(seq, at, actor, action, entity, body, digest, head.hash, h)
     repo.append(session, event, head)
     return event
 

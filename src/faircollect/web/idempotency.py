@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
@@ -72,13 +72,24 @@ class Idempotency:
         self.request = request
         self.key = key
 
-    def run(self, caller: Caller, body: Any, work: Work, *, immediate: bool = True) -> JSONResponse:
+    def run(
+        self,
+        caller: Caller,
+        body: Any,
+        work: Work,
+        *,
+        immediate: bool = True,
+        encoded: bool = False,
+    ) -> JSONResponse:
+        """`encoded`: `work` returns JSON-native content already (dicts, lists, str, int,
+        float, bool, None): skip `jsonable_encoder`."""
         st = web_state(self.request)
+        encode: Callable[[Any], Any] = _identity if encoded else jsonable_encoder
         method, path = self.request.method, self.request.url.path
         if self.key is None:
             with st.db.transaction(immediate=immediate) as s:
                 status, content = work(s)
-                payload = jsonable_encoder(content)
+                payload = encode(content)
             return JSONResponse(payload, status_code=status)
         fp = request_fingerprint(method, path, body)
         replay: tuple[int, Any] | None = None
@@ -109,18 +120,22 @@ class Idempotency:
             else:
                 assert row is not None
                 status, content = work(s)
-                payload = jsonable_encoder(content)
+                payload = encode(content)
                 repo.complete(s, row, status, payload)
         if replay is not None:
             return JSONResponse(replay[1], status_code=replay[0], headers={REPLAYED: "true"})
         return JSONResponse(payload, status_code=status)
 
 
-def idempotency(*, required: bool = False) -> Callable[[Request], Idempotency]:
+def _identity(value: Any) -> Any:
+    return value
+
+
+def idempotency(*, required: bool = False) -> Callable[[Request], Awaitable[Idempotency]]:
     """A dependency reading the Idempotency-Key header (400 when malformed, or missing while
     `required`)."""
 
-    def dependency(request: Request) -> Idempotency:
+    async def dependency(request: Request) -> Idempotency:  # no I/O: no thread-pool hop
         key = request.headers.get(HEADER)
         if key is None:
             if required:

@@ -1,7 +1,8 @@
 """Executing a hot, prebuilt Core statement with less overhead (the contact gate's path).
 
 On PostgreSQL with psycopg, `rows` runs the statement's SQL, compiled ONCE per statement and
-dialect, directly on the psycopg connection under SQLAlchemy's (same transaction), applying
+dialect, directly on the psycopg connection under SQLAlchemy's (same transaction; one cursor
+kept per pooled connection), applying
 the same bind and result processors SQLAlchemy would (UTC datetimes, JSON). That skips the
 per-execution cache-key hashing, execution context and result-metadata work that make a
 Core execution cost ~2.5x the driver call. Elsewhere (SQLite) it is a plain
@@ -55,11 +56,31 @@ def _compiled(stmt: Any, dialect: Any, keys: tuple[str, ...] | None) -> _Compile
     return _Compiled(str(compiled), fixed, tuple(binds), tuple(results))
 
 
-def _driver(conn: Connection) -> Any | None:
+_CURSOR = "faircollect_fast_cursor"
+
+
+def _cursor(conn: Connection) -> Any | None:
+    """A psycopg cursor kept with the pooled connection (its ``info`` lives as long as the
+    driver connection; a checked-out connection serves one thread at a time): a new cursor
+    per statement costs more than the statement's own Python work. None when the driver is
+    not psycopg on PostgreSQL."""
     dialect = conn.dialect
     if dialect.name != "postgresql" or dialect.driver != "psycopg":
         return None
-    return conn.connection.driver_connection
+    pooled = conn.connection
+    cur = pooled.info.get(_CURSOR)
+    if cur is None or cur.closed or cur.connection is not pooled.driver_connection:
+        cur = pooled.info[_CURSOR] = pooled.driver_connection.cursor()
+    return cur
+
+
+def _tuples_ok() -> int:
+    from psycopg.pq import ExecStatus
+
+    return int(ExecStatus.TUPLES_OK)
+
+
+_TUPLES_OK = _tuples_ok()
 
 
 def rows(
@@ -71,8 +92,8 @@ def rows(
 ) -> list[tuple[Any, ...]]:
     """All result rows of `stmt` (a statement object built once) with `params`.
     `insert_keys`: for an INSERT, the columns given (sorted tuple of `params` keys)."""
-    raw = _driver(conn)
-    if raw is None:
+    cur = _cursor(conn)
+    if cur is None:
         return [tuple(r) for r in conn.execute(stmt, params)]
     c = _compiled(stmt, conn.dialect, insert_keys)
     values = {**c.fixed, **params}
@@ -80,8 +101,10 @@ def rows(
         if name in values:
             values[name] = proc(values[name])
     try:
-        cur = raw.execute(c.sql, values)
-        out = cur.fetchall() if cur.description is not None else []
+        cur.execute(c.sql, values)
+        # (not `cur.description`: it builds a Column object per column on every call)
+        res = cur.pgresult
+        out = cur.fetchall() if res is not None and res.status == _TUPLES_OK else []
     except conn.dialect.loaded_dbapi.Error as e:  # as SQLAlchemy would raise it
         raise DBAPIError.instance(
             c.sql, values, e, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect

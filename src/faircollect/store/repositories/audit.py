@@ -181,7 +181,7 @@ def head(session: Session) -> AuditHead | None:
     return session.scalar(select(AuditHead).where(AuditHead.id == HEAD_ID))
 
 
-def append(session: Session, event: AuditEvent, locked_head: HeadState) -> None:
+def append(session: Session, event: AuditEvent | AuditRow, locked_head: HeadState) -> None:
     """Store `event` and move the head to it (the caller computed seq and hashes)."""
     if event.seq != locked_head.seq + 1 or event.prev_hash != locked_head.hash:
         raise ValueError("audit event does not extend the head")

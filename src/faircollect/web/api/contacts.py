@@ -160,7 +160,7 @@ def create_attempt(
             raise to_problem(e, loc) from None
         return (201 if r.allowed else 409), r.to_json(loc)
 
-    return idem.run(caller, body, work)
+    return idem.run(caller, body, work, encoded=True)  # to_json: JSON-native already
 
 
 def _event_json(ev: Any, loc: str) -> dict[str, Any]:

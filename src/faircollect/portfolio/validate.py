@@ -760,16 +760,20 @@ def _check_point_refs(
     vault: Vault | None,
 ) -> None:
     refs = tq.values["borrower_ref"]
+    # only the refs this file names (borrowers.csv may hold far more)
+    named = set(refs)
     by_ref: dict[str, list[tuple[str, str]]] = {}
     for code, ref in b_keys:
-        by_ref.setdefault(ref, []).append((code, ref))
+        if ref in named:
+            by_ref.setdefault(ref, []).append((code, ref))
     stored = lookup.borrowers_by_ref(r for r in refs if r and r not in by_ref)
     for ref, rows in stored.items():
         by_ref.setdefault(ref, []).extend((e.creditor_code, e.ref) for e in rows)
     existing_ids = {(e.creditor_code, e.ref): e.id for rows in stored.values() for e in rows}
     existing_ids.update({k: e.id for k, e in plan.borrowers_existing.items()})
     owners: list[tuple[int, tuple[str, str]]] = []
-    unique = {ref: sorted(set(keys)) for ref, keys in by_ref.items()}
+    unique = {ref: keys if len(keys) == 1 else sorted(set(keys)) for ref, keys in by_ref.items()}
+    valid = b_valid.tolist()  # (numpy scalar indexing is slow in a loop)
     for i in np.flatnonzero(tq.ok("borrower_ref")).tolist():
         ref = refs[i]
         found = unique.get(ref, [])
@@ -795,7 +799,7 @@ def _check_point_refs(
         else:
             key = found[0]
             j = b_keys.get(key)
-            if j is not None and not b_valid[j]:
+            if j is not None and not valid[j]:
                 tq.row_ok[i] = False
             else:
                 owners.append((int(i), key))

@@ -39,6 +39,7 @@ from ..types import DecimalText, UTCDateTime
 
 __all__ = [
     "CHUNK",
+    "IMPORT_CACHE_KIB",
     "Const",
     "ExistingBorrower",
     "ExistingContact",
@@ -70,6 +71,7 @@ __all__ = [
 CHUNK = 50_000  # rows per executemany
 SQLITE_ROWS_PER_STATEMENT = 100  # RowSink: rows per multi-row INSERT on SQLite
 _IN_CHUNK = 500  # values per IN (...) lookup
+IMPORT_CACHE_KIB = 1 << 20  # SQLite page cache of the import transaction (`import_pragmas`)
 
 
 # ---------------------------------------------------------------------------------------
@@ -661,7 +663,7 @@ def import_pragmas(conn: Connection) -> Iterator[None]:
         yield
         return
     saved = {p: conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("cache_size", "temp_store")}
-    conn.exec_driver_sql("PRAGMA cache_size=-1048576")  # 1 GiB
+    conn.exec_driver_sql(f"PRAGMA cache_size={-int(IMPORT_CACHE_KIB)}")
     conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
     try:
         yield

@@ -167,6 +167,51 @@ _ANY_PII = re.compile("|".join(f"(?:{p.pattern})" for _, p in _PII_PATTERNS))
 _MIN_PII_LEN = 5
 
 
+class _PIIFound(Exception):
+    pass
+
+
+def _generic(value: Any) -> Any:
+    out = jsonable(value)
+    _check_no_pii(out)
+    return out
+
+
+def _native(value: Any) -> Any:
+    """`jsonable(value)` and the PII check of `_check_no_pii` in ONE walk (exact builtin
+    types take the fast path, anything else goes through `jsonable`); raises `_PIIFound`
+    (the caller re-runs `_check_no_pii` for the message)."""
+    t = type(value)
+    if t is str:
+        if len(value) >= _MIN_PII_LEN and _ANY_PII.search(value) is not None:
+            raise _PIIFound
+        return value
+    if value is None or t is int or t is bool:
+        return value
+    if t is dict:
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                return _generic(value)
+            out[k] = _native(v)
+        return out
+    if t is list or t is tuple:
+        return [_native(v) for v in value]
+    try:
+        return _generic(value)
+    except PIIInPayload:
+        raise _PIIFound from None
+
+
+def _checked_payload(payload: Mapping[str, Any]) -> Any:
+    """The JSON-native payload, refused when it carries clear-text PII."""
+    try:
+        return _native(payload)
+    except _PIIFound:
+        _check_no_pii(jsonable(payload))  # raises PIIInPayload with the path
+        raise AssertionError("unreachable") from None
+
+
 def _check_no_pii(value: Any, path: str = "payload") -> None:
     if isinstance(value, str):
         if len(value) < _MIN_PII_LEN or _ANY_PII.search(value) is None:
@@ -189,18 +234,28 @@ def _check_no_pii(value: Any, path: str = "payload") -> None:
 # append and verify
 # ---------------------------------------------------------------------------------------
 def append(
-    session: Session, *, actor: str, action: str, entity: str, payload: Mapping[str, Any]
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    payload: Mapping[str, Any],
+    also: tuple[Any, Mapping[str, Any]] | None = None,
 ) -> AuditRow:
     """Append one entry in the caller's transaction and return it as stored (plain values:
     ``seq``, ``at``, ``actor``, ``action``, ``entity``, ``payload``, ``payload_digest``,
-    ``prev_hash``, ``hash``; not an ORM object)."""
+    ``prev_hash``, ``hash``; not an ORM object).
+
+    `also` (PostgreSQL only: ValueError elsewhere, before anything is written): the caller's
+    own insert as a statement from `store.repositories.audit.linked_statement` and its
+    parameters, run in the SAME statement as the append (one round trip less; e.g. the
+    contact gate's event row and its audit entry)."""
     for name, text in (("actor", actor), ("action", action), ("entity", entity)):
         if not text or len(text) > _LIMITS[name]:
             raise ValueError(f"audit {name} must be 1..{_LIMITS[name]} characters")
-    body = jsonable(payload)
-    if not isinstance(body, dict):
+    if not isinstance(payload, Mapping):
         raise TypeError("an audit payload is a mapping")
-    _check_no_pii(body)
+    body = _checked_payload(payload)
     digest = _sha256(canonical_json(body))
     at = clock.now().astimezone(UTC)
     # PostgreSQL: lock, hash, insert and move the head in one statement (the head is every
@@ -215,7 +270,10 @@ def append(
         payload=body,
         payload_digest=digest,
         hash_tail=tail,
+        also=also,
     )
+    if linked is None and also is not None:
+        raise ValueError("audit.append(also=...) needs PostgreSQL")
     if linked is not None:
         expected = chain_hash(
             prev_hash=linked.prev_hash,

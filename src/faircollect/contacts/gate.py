@@ -285,7 +285,7 @@ def attempt(
     locked = repo.lock_debtor_and_pack(session, loan_ref, scope=scope)
     if locked is None:
         raise loan_not_found(loan_ref)
-    borrower, pack_hint = locked
+    borrower, pack_hint, reserved_id = locked
     # "now" is read AFTER the lock: an attempt that waited for the lock is judged after the
     # attempts that went before it (else it would not see them in its history); the loan,
     # the contact points and the history are read after the lock too, in one statement (they
@@ -356,28 +356,35 @@ def attempt(
     allowed = not blocking
     nxt = None if allowed or extra else decision.next_allowed_at
     status = "blocked" if not allowed else "overridden" if violations else "attempted"
-    event_id = repo.insert_event(
-        session,
-        {
-            "creditor_id": loan.creditor_id,
-            "borrower_id": borrower.id,
-            "loan_id": loan.id,
-            "debt_refs": [loan.ref],
-            "at": at,
-            "channel": channel,
-            "party": party,
-            "place": action.place,
-            "purpose": purpose,
-            "outcome": None,
-            "initiated_by": "collector",
-            "collector": collector or actor,
-            "contact_point_id": None if point is None else point.id,
-            "status": status,
-            "pack_version": decision.pack_version,
-            "violations": [v.stored() for v in violations],
-            "created_at": at,
-        },
-    )
+    event: dict[str, Any] = {
+        "id": reserved_id,
+        "creditor_id": loan.creditor_id,
+        "borrower_id": borrower.id,
+        "loan_id": loan.id,
+        "debt_refs": [loan.ref],
+        "at": at,
+        "channel": channel,
+        "party": party,
+        "place": action.place,
+        "purpose": purpose,
+        "outcome": None,
+        "initiated_by": "collector",
+        "collector": collector or actor,
+        "contact_point_id": None if point is None else point.id,
+        "status": status,
+        "pack_version": decision.pack_version,
+        "violations": [v.stored() for v in violations],
+        "created_at": at,
+    }
+    # PostgreSQL: the event row is written by the audit append's statement (one round trip),
+    # unless an outbox row must reference it first
+    merged = reserved_id is not None and composed is None
+    if merged:
+        event_id = reserved_id
+    else:
+        if reserved_id is None:
+            del event["id"]
+        event_id = repo.insert_event(session, event)
     message_id = None
     if allowed and composed is not None and vault is not None:
         message_id = _enqueue(session, vault, composed, loan, borrower.id, event_id, channel, at)
@@ -412,6 +419,7 @@ def attempt(
         }[status],
         entity=f"loan:{loan.ref}",
         payload=payload,
+        also=repo.event_with_audit(event) if merged else None,
     )
     return AttemptResult(
         allowed=allowed,

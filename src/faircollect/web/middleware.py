@@ -33,6 +33,10 @@ STATIC_PREFIXES = ("/static/", "/vendor/")
 
 
 def csp(nonce: str) -> str:
+    return _csp_for(nonce)
+
+
+def _csp_for(nonce: str) -> str:
     directives = {
         "default-src": "'self'",
         "script-src": f"'self' 'nonce-{nonce}'",
@@ -58,6 +62,21 @@ _FIXED = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+
+
+# the headers every response gets, as raw (name, value) pairs: appended in one go when the
+# response set none of them (the usual case; otherwise they replace the response's own)
+_CSP_PARTS = _csp_for("\x00").split("\x00")
+_SET_ALWAYS = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in _FIXED.items()]
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+_NOT_STATIC = [(b"cache-control", b"no-store"), (b"vary", b"Cookie, Accept-Language")]
+_REPLACED = frozenset(
+    {b"content-security-policy", _HSTS[0], *(k for k, _ in _SET_ALWAYS), b"cache-control", b"vary"}
+)
+
+
+def _csp_header(nonce: str) -> tuple[bytes, bytes]:
+    return (b"content-security-policy", nonce.join(_CSP_PARTS).encode("latin-1"))
 
 
 def _cookie(headers: Headers, name: str) -> str | None:
@@ -96,6 +115,21 @@ class RequestContextMiddleware:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
+                raw = list(message.get("headers", ()))
+                names = {k.lower() for k, _ in raw}
+                if names.isdisjoint(_REPLACED):  # fast path: nothing to replace
+                    raw.append(_csp_header(nonce))
+                    raw.extend(_SET_ALWAYS)
+                    if https:
+                        raw.append(_HSTS)
+                    if not path.startswith(STATIC_PREFIXES):
+                        raw.extend(_NOT_STATIC)
+                        if b"content-language" not in names:
+                            lang = str(scope.get("state", {}).get("locale", locale))
+                            raw.append((b"content-language", lang.replace("_", "-").encode()))
+                    message["headers"] = raw
+                    await send(message)
+                    return
                 h = MutableHeaders(scope=message)
                 h["Content-Security-Policy"] = csp(nonce)
                 for k, v in _FIXED.items():

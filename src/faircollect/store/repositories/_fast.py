@@ -12,6 +12,7 @@ cached by statement identity.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -71,7 +72,19 @@ def _cursor(conn: Connection) -> Any | None:
     cur = pooled.info.get(_CURSOR)
     if cur is None or cur.closed or cur.connection is not pooled.driver_connection:
         cur = pooled.info[_CURSOR] = pooled.driver_connection.cursor()
+        from psycopg.types.json import set_json_loads
+
+        set_json_loads(_json_loads, context=cur)
     return cur
+
+
+_JSON_DECODE = json.JSONDecoder().decode
+
+
+def _json_loads(data: bytes) -> Any:
+    """`json.loads` for what PostgreSQL sends (UTF-8 text, no BOM): without the encoding
+    detection `json.loads(bytes)` does on every value."""
+    return _JSON_DECODE(data.decode("utf-8"))
 
 
 def _tuples_ok() -> int:

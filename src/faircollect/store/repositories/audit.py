@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import BindParameter, TextClause, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from ..tables import AuditEvent, AuditHead
@@ -23,6 +23,7 @@ __all__ = [
     "for_entity",
     "head",
     "iterate",
+    "linked_statement",
     "lock_head",
 ]
 
@@ -104,16 +105,17 @@ def lock_head(session: Session) -> HeadState:
 # Under READ COMMITTED the locking CTE returns the head as the previous holder committed it,
 # and the UPDATE moves that latest version (we hold its lock). Anything unexpected fails
 # loudly, never forks: seq is the primary key, an UPDATE that moved nothing returns no row.
-_APPEND_LINKED = text(
-    """
-WITH h AS (
+_LINKED_HEAD = """
+h AS (
     SELECT seq + 1 AS seq, hash AS prev_hash,
            encode(sha256(convert_to(
                '["' || hash || '",' || CAST(seq + 1 AS TEXT) || ',' || :hash_tail, 'UTF8'
            )), 'hex') AS hash
     FROM audit_head WHERE id = :head_id
     FOR UPDATE
-), ins AS (
+)"""
+_LINKED_REST = """
+ins AS (
     INSERT INTO audit_events
         (seq, at, actor, action, entity, payload, payload_digest, prev_hash, hash)
     SELECT seq, :at, :actor, :action, :entity, :payload, :payload_digest, prev_hash, hash
@@ -125,10 +127,27 @@ FROM ins
 WHERE audit_head.id = :head_id
 RETURNING ins.seq, ins.prev_hash, ins.hash
 """
-).bindparams(
+_LINKED_BINDS = (
     bindparam("at", type_=AuditEvent.__table__.c.at.type),
     bindparam("payload", type_=AuditEvent.__table__.c.payload.type),
 )
+_LINKED_NAMES = frozenset(
+    {"at", "actor", "action", "entity", "payload", "payload_digest", "hash_tail", "head_id"}
+)
+_APPEND_LINKED = text(f"WITH {_LINKED_HEAD}, {_LINKED_REST}").bindparams(*_LINKED_BINDS)
+
+
+def linked_statement(ctes: str, *binds: BindParameter[Any]) -> TextClause:
+    """The one-statement append (PostgreSQL) that ALSO runs the data-modifying CTEs `ctes`
+    (``"name AS (INSERT ... VALUES (:p ...))"``, typed `binds`): the caller's own write and
+    the audit entry about it in one round trip (`append_linked(..., also=...)`). Their
+    parameters must not use the append's names (at, actor, action, entity, payload,
+    payload_digest, hash_tail, head_id). A data-modifying CTE always runs to completion, even
+    when the head is missing and the append itself returns nothing."""
+    clash = _LINKED_NAMES & {b.key for b in binds}
+    if clash:
+        raise ValueError(f"parameter names reserved by the audit append: {sorted(clash)}")
+    return text(f"WITH {ctes}, {_LINKED_HEAD}, {_LINKED_REST}").bindparams(*_LINKED_BINDS, *binds)
 
 
 class Linked(NamedTuple):
@@ -147,11 +166,13 @@ def append_linked(
     payload: Any,
     payload_digest: str,
     hash_tail: str,
+    also: tuple[TextClause, Mapping[str, Any]] | None = None,
 ) -> Linked | None:
     """PostgreSQL: append in one statement (see `_APPEND_LINKED`) and return the stored seq,
-    prev_hash and hash; None on other databases (use `lock_head` and `append`). Seeds the
-    genesis head if missing. `hash_tail`: the canonical JSON of ``[at, actor, action, entity,
-    payload_digest]`` without its opening bracket."""
+    prev_hash and hash; None on other databases (use `lock_head` and `append`; nothing is
+    executed). Seeds the genesis head if missing. `hash_tail`: the canonical JSON of ``[at,
+    actor, action, entity, payload_digest]`` without its opening bracket. `also`: a statement
+    from `linked_statement` and its own parameters, run as that one statement."""
     conn = session.connection()
     if conn.dialect.name != "postgresql":
         return None
@@ -165,8 +186,12 @@ def append_linked(
         "payload_digest": payload_digest,
         "hash_tail": hash_tail,
     }
-    found = _fast.rows(conn, _APPEND_LINKED, params)
-    if not found:
+    found = (
+        _fast.rows(conn, _APPEND_LINKED, params)
+        if also is None
+        else _fast.rows(conn, also[0], {**also[1], **params})
+    )
+    if not found:  # (the CTEs of `also` did run: the retry is the plain append)
         if conn.execute(_LOCK_HEAD).first() is not None:  # pragma: no cover - never seen
             raise RuntimeError("audit head did not move: entry not appended")
         conn.execute(_INSERT_HEAD, {"id": HEAD_ID, "seq": 0, "hash": GENESIS_HASH})

@@ -32,19 +32,23 @@ from sqlalchemy.orm import Session, aliased
 from ..scope import Scope, scoped
 from ..tables import Borrower, ContactEvent, ContactPoint, Creditor, Loan
 from . import _fast
+from . import audit as audit_repo
 
 __all__ = [
     "CONTACT_STATUSES",
+    "EVENT_COLUMNS",
     "DebtorRow",
     "DebtorState",
     "EventRow",
     "HistoryRow",
     "LoanRow",
+    "Locked",
     "PointRow",
     "bump_lock_version",
     "contact_points",
     "debtor_row",
     "event_row",
+    "event_with_audit",
     "history_rows",
     "insert_event",
     "loan_and_creditor",
@@ -139,8 +143,19 @@ _PACK_HINT = (
 )
 
 
+# the id the attempt's event row will have, drawn in the lock statement (PostgreSQL): the
+# event row and its audit entry are then written in ONE statement (`event_with_audit`)
+_RESERVE_EVENT_ID = func.nextval(
+    func.pg_get_serial_sequence(literal_column("'contact_events'"), literal_column("'id'"))
+)
+
+
 def _lock_stmt(owner: Any, *, with_pack: bool = False) -> Any:
-    cols = (*_DEBTOR_COLS, _PACK_HINT.label("pack_hint")) if with_pack else _DEBTOR_COLS
+    cols = (
+        (*_DEBTOR_COLS, _PACK_HINT.label("pack_hint"), _RESERVE_EVENT_ID.label("event_id"))
+        if with_pack
+        else _DEBTOR_COLS
+    )
     return (
         update(Borrower)
         .where(Borrower.id == owner)
@@ -167,7 +182,7 @@ def _lock(session: Session, loan_ref: str, scope: Scope, with_pack: bool) -> Any
     conn = session.connection()
     if with_pack and conn.dialect.name != "postgresql":
         row = _lock(session, loan_ref, scope, False)
-        return None if row is None else (*row, None)
+        return None if row is None else (*row, None, None)
     if scope.is_system:
         found = _fast.rows(conn, _lock_for(with_pack, None), {"loan_ref_p": loan_ref})
         return found[0] if found else None
@@ -192,14 +207,21 @@ def lock_debtor(session: Session, loan_ref: str, *, scope: Scope) -> DebtorRow |
     return None if row is None else DebtorRow(*row)
 
 
-def lock_debtor_and_pack(
-    session: Session, loan_ref: str, *, scope: Scope
-) -> tuple[DebtorRow, str | None] | None:
+class Locked(NamedTuple):
+    debtor: DebtorRow
+    pack_hint: str | None
+    event_id: int | None
+
+
+def lock_debtor_and_pack(session: Session, loan_ref: str, *, scope: Scope) -> Locked | None:
     """`lock_debtor`, plus the pack of the loan's creditor as seen when the statement began
-    (a hint for `state_rows`: compare it with the pack of the loan row read after the lock;
-    None on SQLite: read `loan_row`)."""
+    (a hint for `state_rows`: compare it with the pack of the loan row read after the lock)
+    and a new contact event id drawn from its sequence (for `insert_event` /
+    `event_with_audit`); both None on SQLite (read `loan_row`; the insert draws the id)."""
     row = _lock(session, loan_ref, scope, True)
-    return None if row is None else (DebtorRow(*row[:-1]), row[-1])
+    if row is None:
+        return None
+    return Locked(DebtorRow(*row[:-2]), row[-2], None if row[-1] is None else int(row[-1]))
 
 
 _DEBTOR_ROW = select(*_DEBTOR_COLS).where(Borrower.id == bindparam("b"))
@@ -319,6 +341,45 @@ _POINT_ROWS = (
     .order_by(ContactPoint.id)
 )
 _INSERT_EVENT = insert(ContactEvent).returning(ContactEvent.id)
+
+
+# the contact gate's event row, written by the audit append's statement (PostgreSQL)
+EVENT_COLUMNS = (
+    "id",
+    "creditor_id",
+    "borrower_id",
+    "loan_id",
+    "debt_refs",
+    "at",
+    "channel",
+    "party",
+    "place",
+    "purpose",
+    "outcome",
+    "initiated_by",
+    "collector",
+    "contact_point_id",
+    "status",
+    "pack_version",
+    "violations",
+    "created_at",
+)
+_EVENT_WITH_AUDIT = audit_repo.linked_statement(
+    "ev AS (INSERT INTO contact_events ("
+    + ", ".join(EVENT_COLUMNS)
+    + ") VALUES ("
+    + ", ".join(f":ev_{c}" for c in EVENT_COLUMNS)
+    + "))",
+    *(bindparam(f"ev_{c}", type_=ContactEvent.__table__.c[c].type) for c in EVENT_COLUMNS),
+)
+
+
+def event_with_audit(values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """`also=` for `audit.append` (PostgreSQL): insert the contact event `values` (exactly
+    `EVENT_COLUMNS`, ``id`` from `lock_debtor_and_pack`) in the append's statement."""
+    if values.keys() != set(EVENT_COLUMNS):
+        raise ValueError(f"event columns must be exactly {EVENT_COLUMNS}")
+    return _EVENT_WITH_AUDIT, {f"ev_{k}": v for k, v in values.items()}
 
 
 def point_rows(session: Session, borrower_id: int) -> list[PointRow]:

@@ -49,17 +49,17 @@ def main(argv: list[str] | None = None) -> int:
         "--cache-mib",
         type=int,
         default=None,
-        help="SQLite page cache of the import transaction in MiB (default: the importer's)",
+        help="SQLite page cache of the import transaction in MiB (default: sized by the importer)",
     )
     ap.add_argument(
         "--reuse", action="store_true", help="with --keep: reuse the files generated there before"
     )
     args = ap.parse_args(argv)
 
+    from faircollect.portfolio import importer
     from faircollect.portfolio.generator import generate_portfolio
     from faircollect.portfolio.importer import import_portfolio
     from faircollect.store.db import Database, upgrade
-    from faircollect.store.repositories import imports as imports_repo
     from faircollect.vault import Vault
 
     as_of = date(2026, 3, 4)
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                 raw.execute(f"PRAGMA page_size={int(args.page_size)}")
                 raw.execute("VACUUM")  # writes the empty file with that page size
         if args.cache_mib:
-            imports_repo.IMPORT_CACHE_KIB = args.cache_mib * 1024
+            importer.CACHE_KIB = args.cache_mib * 1024
         upgrade(url)
         db = Database(url)
         keys = ("bench-master-key-0123456789abcdefghijklmnop",)

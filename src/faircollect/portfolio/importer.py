@@ -4,9 +4,10 @@
 
 1. Every file is read and checked on its own, outside any transaction (validate.check_files;
    with a worker pool the largest files are checked in a worker meanwhile).
-2. One write transaction (SQLite: BEGIN IMMEDIATE; bulk-load pragmas, durable commit) checks
-   references and re-imports against what is stored (validate.check_against). Any issue: the
-   transaction writes nothing and the issues are returned.
+2. One write transaction (SQLite: BEGIN IMMEDIATE; a page cache sized for the import (see
+   CACHE_PER_CSV_BYTE), temp store in memory, durable commit) checks references and
+   re-imports against what is stored (validate.check_against). Any issue: the transaction
+   writes nothing and the issues are returned.
 3. Otherwise it writes new creditors (pack CN, currency of their first loan), borrowers (PII
    encrypted, blind indexes), contact points (the borrower's own phone and e-mail as
    debtor/application, plus contact_points.csv), loans with their schedule
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -88,8 +90,15 @@ LOAN_CHUNK = 10_000
 CONTACT_CHUNK = 50_000
 WINDOW = 6  # jobs in flight ahead of the writer
 # rows (a loan counts for ~17 with its installments, points and borrower) from which an import
-# is expected to outgrow the page cache of `import_pragmas` (1 GiB: ~300,000 loans)
+# is expected to outgrow a 1 GiB page cache (~300,000 loans)
 BIG_IMPORT_ROWS = 6_000_000
+# SQLite page cache of the import transaction: room for everything it writes (the database
+# grows by ~4.5x the CSV bytes), at least 1 GiB, at most a quarter of the physical memory.
+# Measured at 1,000,000 loans (a 3.3 GB database): 4 GiB instead of 1 GiB saved ~10% of the
+# insert CPU (no dirty pages spilled to the WAL and written again). CACHE_KIB fixes it.
+CACHE_PER_CSV_BYTE = 5
+CACHE_MEMORY_SHARE = 4  # at most 1/4 of the physical memory
+CACHE_KIB: int | None = None
 
 
 class Progress(Protocol):
@@ -212,6 +221,24 @@ def import_portfolio(
             gc.enable()
 
 
+def _cache_kib(folder: Path) -> int:
+    """The import transaction's SQLite page cache in KiB (see CACHE_PER_CSV_BYTE)."""
+    if CACHE_KIB is not None:
+        return CACHE_KIB
+    csv_bytes = 0
+    for path in folder.glob("*.csv"):
+        try:
+            csv_bytes += path.stat().st_size
+        except OSError:
+            continue
+    wanted = csv_bytes * CACHE_PER_CSV_BYTE // 1024
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - not on Linux
+        memory = 4 * repo.IMPORT_CACHE_KIB
+    return max(repo.IMPORT_CACHE_KIB, min(wanted, memory // CACHE_MEMORY_SHARE))
+
+
 def _estimated_loans(folder: Path) -> int:
     """Rows of loans.csv, estimated from its size (decides whether a pool pays off)."""
     try:
@@ -236,7 +263,7 @@ def _import(
         files = check_files(folder, today=today, now=now, run=derive.runner(pool))
     with db.transaction(immediate=True) as session:
         conn = session.connection()
-        with repo.import_pragmas(conn):
+        with repo.import_pragmas(conn, _cache_kib(folder)):
             with timer("check_against_db"):
                 validation = check_against(files, lookup=_DbLookup(conn), vault=vault)
             if not validation.ok:

@@ -166,12 +166,13 @@ def _duplicates(t: TableCheck, key: tuple[str, ...], report_column: str) -> None
     """Report rows whose key repeats an earlier row of the same file."""
     ok = t.ok(*key)
     cols = [t.values[c] for c in key]
-    keys = [tuple(c[i] for c in cols) for i in range(t.n)] if len(key) > 1 else cols[0]
-    sel = [keys[i] for i in np.flatnonzero(ok)]
+    keys = list(zip(*cols, strict=True)) if len(key) > 1 else cols[0]
+    rows = np.flatnonzero(ok).tolist()
+    sel = keys if len(rows) == t.n else [keys[i] for i in rows]
     if len(set(sel)) == len(sel):
         return
     first: dict[Any, int] = {}
-    for i in np.flatnonzero(ok):
+    for i in rows:
         k = keys[i]
         j = first.setdefault(k, int(i))
         if j != i:
@@ -528,9 +529,9 @@ def _cross_check(
     # -- creditors -----------------------------------------------------------------------
     codes = {c for c in b_cred if c} | {c for c in l_cred if c}
     plan.creditors = lookup.creditors(codes)
-    for i in range(tl.n):
-        code, cur = l_cred[i], l_cur[i]
-        new = code and cur and code not in plan.creditors and code not in plan.creditors_new
+    known = set(plan.creditors)
+    for i, (code, cur) in enumerate(zip(l_cred, l_cur, strict=True)):
+        new = code and cur and code not in known and code not in plan.creditors_new
         if new and tl.ok("currency")[i]:
             plan.creditors_new[code] = cur
     for code in sorted(codes):
@@ -557,14 +558,12 @@ def _cross_check(
     refs_needed = itertools.chain(l_ref, tp.values["loan_ref"], tc.values["loan_ref"])
     existing_l = lookup.loans(r for r in refs_needed if r)
     plan.loans_existing = existing_l
-    l_valid_cols = tl.ok("borrower_ref", "creditor")
+    l_valid_cols = tl.ok("borrower_ref", "creditor").tolist()
     new_loans = []
-    for i in range(tl.n):
-        ref = l_ref[i]
+    for i, (ref, key) in enumerate(zip(l_ref, zip(l_cred, l_bref, strict=True), strict=True)):
         if ref is None:
             continue
-        e = existing_l.get(ref)
-        key = (l_cred[i], l_bref[i])
+        e = existing_l.get(ref) if existing_l else None
         if e is not None:
             if tl.row_ok[i]:
                 _compare_loan(tl, i, e)
@@ -585,31 +584,59 @@ def _cross_check(
     plan.loans_new = np.array(new_loans, dtype=np.int64)
     plan.skipped["loans"] = tl.n - len(new_loans)
 
-    # loans by ref: (row in loans.csv or -1, currency, originated_on, valid)
-    l_index = {l_ref[i]: int(i) for i in np.flatnonzero(tl.ok("loan_ref"))}
-    originated = tl.values["originated_on"]
-
-    def loan_info(ref: str) -> tuple[str | None, np.datetime64 | None, bool]:
-        """(currency, originated_on, known) of a loan in the file or stored."""
-        i = l_index.get(ref)
-        if i is not None and ref not in existing_l:
-            if not tl.row_ok[i]:
-                return None, None, True  # known but invalid: no cascade
-            return l_cur[i], originated[i], True
-        e = existing_l.get(ref)
-        if e is not None:
-            return e.currency, np.datetime64(e.originated_on, "D"), True
-        return None, None, False
+    loans = _LoanIndex(tl, existing_l)
 
     # -- payments --------------------------------------------------------------------------
-    _check_payment_refs(tp, loan_info, lookup, plan)
+    _check_payment_refs(tp, loans, lookup, plan)
     # -- contacts --------------------------------------------------------------------------
-    _check_contact_refs(tc, loan_info, lookup, plan)
+    _check_contact_refs(tc, loans, lookup, plan)
     # -- contact points ----------------------------------------------------------------------
     _check_point_refs(tq, b_keys, b_valid, lookup, plan, vault)
 
 
-def _resolve_loans(t: TableCheck, loan_info: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class _LoanIndex:
+    """The loans that payments and contacts may name: the rows of loans.csv with a valid
+    loan_ref (a repeated ref: its last row) and the stored loans (which win over the file)."""
+
+    def __init__(self, tl: TableCheck, existing: dict[str, ExistingLoan]) -> None:
+        rows = np.flatnonzero(tl.ok("loan_ref"))[::-1]  # last row first: index_in finds it
+        self.rows = rows
+        self.refs = tl.raw.columns["loan_ref"].take(pa.array(rows, pa.int64()))
+        self.row_ok = tl.row_ok
+        self.currency = np.array(tl.values["currency"], dtype=object)
+        self.places = _exponents(tl.values["currency"])
+        self.originated = tl.values["originated_on"]
+        self.existing = existing
+
+    def resolve(self, refs: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For distinct `refs`: (known, currency exponent or -1, currency or None,
+        originated_on or NaT); a loan whose own row is invalid is known without a currency
+        (no cascade)."""
+        u = len(refs)
+        pos = pc.fill_null(pc.index_in(refs, value_set=self.refs), -1)
+        pos = np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
+        in_file = pos >= 0
+        stored = np.zeros(u, dtype=bool)
+        if self.existing and u:
+            hit = pc.is_in(refs, value_set=pa.array(list(self.existing), pa.string()))
+            stored = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+        places = np.full(u, -1, dtype=np.int64)
+        currencies = np.full(u, None, dtype=object)
+        orig = np.full(u, np.datetime64("NaT", "D"), dtype="datetime64[D]")
+        if in_file.any():
+            row = self.rows[np.where(in_file, pos, 0)]
+            use = in_file & ~stored & self.row_ok[row]
+            places = np.where(use, self.places[row], -1)
+            currencies = np.where(use, self.currency[row], None)
+            orig = np.where(use, self.originated[row], orig)
+        for j in np.flatnonzero(stored).tolist():
+            e = self.existing[refs[j].as_py()]
+            currencies[j], places[j] = e.currency, exponent(e.currency)
+            orig[j] = np.datetime64(e.originated_on, "D")
+        return in_file | stored, places, currencies, orig
+
+
+def _resolve_loans(t: TableCheck, loans: _LoanIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each row's loan_ref: (currency exponent or -1, currency (object array),
     originated_on). Unknown loans are reported; loans whose own row is invalid make the row
     invalid silently (no cascade)."""
@@ -620,18 +647,8 @@ def _resolve_loans(t: TableCheck, loan_info: Any) -> tuple[np.ndarray, np.ndarra
     if n == 0:
         return places, currencies, orig
     encoded = pc.dictionary_encode(t.raw.columns["loan_ref"])
-    refs = encoded.dictionary.to_pylist()
     codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    u = len(refs)
-    u_places = np.full(u, -1, dtype=np.int64)
-    u_cur = np.full(u, None, dtype=object)
-    u_orig = np.full(u, np.datetime64("NaT", "D"), dtype="datetime64[D]")
-    u_known = np.zeros(u, dtype=bool)
-    for j, ref in enumerate(refs):
-        cur, o, known = loan_info(ref)
-        u_known[j] = known
-        if cur is not None:
-            u_cur[j], u_places[j], u_orig[j] = cur, exponent(cur), o
+    u_known, u_places, u_cur, u_orig = loans.resolve(encoded.dictionary)
     ok = t.ok("loan_ref")
     known = u_known[codes]
     for i in np.flatnonzero(ok & ~known).tolist():
@@ -660,9 +677,9 @@ def _stored_rows(t: TableCheck, column: str, stored: dict[str, Any]) -> list[int
     return np.flatnonzero(np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)).tolist()
 
 
-def _check_payment_refs(tp: TableCheck, loan_info: Any, lookup: Lookup, plan: Plan) -> None:
+def _check_payment_refs(tp: TableCheck, loans: _LoanIndex, lookup: Lookup, plan: Plan) -> None:
     p_loan = tp.values["loan_ref"]
-    places, currencies, orig = _resolve_loans(tp, loan_info)
+    places, currencies, orig = _resolve_loans(tp, loans)
     amounts = tp.amounts("amount", places, currencies)
     a_ok = tp.ok("amount")
     tp.report_many(
@@ -721,9 +738,9 @@ def _local_dates(instants: np.ndarray, tz: str) -> np.ndarray:
     return np.asarray(out, dtype="datetime64[D]")
 
 
-def _check_contact_refs(tc: TableCheck, loan_info: Any, lookup: Lookup, plan: Plan) -> None:
+def _check_contact_refs(tc: TableCheck, loans: _LoanIndex, lookup: Lookup, plan: Plan) -> None:
     c_loan = tc.values["loan_ref"]
-    _resolve_loans(tc, loan_info)
+    _resolve_loans(tc, loans)
     refs = tc.values["contact_ref"]
     existing = lookup.contacts(r for r in refs if r)
     at = tc.values["at"]

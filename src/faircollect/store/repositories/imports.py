@@ -655,15 +655,17 @@ def add_batch(
 
 
 @contextmanager
-def import_pragmas(conn: Connection) -> Iterator[None]:
+def import_pragmas(conn: Connection, cache_kib: int | None = None) -> Iterator[None]:
     """SQLite settings for one big write transaction (use inside it): a large page cache
-    (fewer spills of dirty pages to the WAL) and temp structures in memory, restored at the
-    end of the block. Atomicity and the journal are untouched. No-op on other databases."""
+    (`cache_kib`, default IMPORT_CACHE_KIB: fewer spills of dirty pages to the WAL) and temp
+    structures in memory, restored at the end of the block. Atomicity and the journal are
+    untouched. No-op on other databases."""
     if conn.dialect.name != "sqlite":
         yield
         return
     saved = {p: conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("cache_size", "temp_store")}
-    conn.exec_driver_sql(f"PRAGMA cache_size={-int(IMPORT_CACHE_KIB)}")
+    kib = int(cache_kib if cache_kib is not None else IMPORT_CACHE_KIB)
+    conn.exec_driver_sql(f"PRAGMA cache_size={-kib}")
     conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
     try:
         yield

@@ -14,7 +14,7 @@ directly in DuckDB (`columnar_generate_s`, not counted). The query is compiled o
 into a table: `columnar_seconds`, `columnar_account_actions_per_s` = cases / seconds
 (`columnar_cpu_s`: the process CPU time of that run, less sensitive to other load).
 
-    python bench/rules.py [--n 3000] [--seed 7] [--accounts 250000 --actions 4]
+    python bench/rules.py [--n 3000] [--seed 7] [--accounts 1000000 --actions 4]
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--history", type=int, default=50)
-    ap.add_argument("--accounts", type=int, default=250_000, help="columnar: 0 to skip")
+    ap.add_argument("--accounts", type=int, default=1_000_000, help="columnar: 0 to skip")
     ap.add_argument("--actions", type=int, default=4, help="columnar: candidate actions each")
     ap.add_argument("--threads", type=int, default=2, help="columnar: DuckDB threads")
     args = ap.parse_args()

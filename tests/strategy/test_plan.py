@@ -334,3 +334,29 @@ def test_an_empty_book_plans_nothing(default_arms: tuple[C.ArmSpec, ...]) -> Non
     result = plan(snapshot([]), default_arms)
     assert (result.accounts, result.work_items.num_rows, result.no_action.num_rows) == (0, 0, 0)
     assert result.counts["by_treatment"] == {}
+
+
+@pytest.mark.parametrize(("which", "arms"), [("default_plan", "default_arms"),
+                                              ("dpd_plan", "dpd_arms")])  # fmt: skip
+def test_compressed_stages_plan_the_same(
+    which: str, arms: str, book: Snapshot, request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """From `COMPRESS_FROM` accounts on (millions), DuckDB keeps the per-account stages in
+    a compressed in-memory database: the plan is the same, row for row."""
+    from faircollect.strategy import run
+    from faircollect.strategy.engines import DuckDBEngine
+
+    expected: PlanResult = request.getfixturevalue(which)
+    monkeypatch.setattr(run, "COMPRESS_FROM", 1)
+    engine = DuckDBEngine()
+    try:
+        result = plan(book, request.getfixturevalue(arms), engine=engine)
+        stored = engine.con.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'fc_store'"
+        ).fetchone()
+        assert stored is not None and stored[0] >= 1  # the compressed store was used
+    finally:
+        engine.close()
+    assert result.work_items.equals(expected.work_items)
+    assert result.no_action.equals(expected.no_action)

@@ -129,7 +129,21 @@ def features(accounts: Any, contacts: Any, payments: Any, as_of: date) -> Any:
     def since(days: int) -> Any:
         return _lit_ts(end - timedelta(days=days))
 
-    h = contacts.filter((contacts.at < ref) & (contacts.at >= since(120)))
+    # only the entries some aggregate below reads: right-party conversations (120 days) and
+    # the collector's attempts in the longest window that counts them (30 days; visits 90).
+    # A borrower without such entries gets no row: the same nulls / zero counts.
+    h = contacts.filter(
+        (contacts.at < ref)
+        & (contacts.at >= since(120))
+        & (
+            ((contacts.party == "debtor") & (contacts.outcome == "conversation"))
+            | (
+                (contacts.initiated_by == "collector")
+                & ((contacts.at >= since(30))
+                   | ((contacts.channel == "visit") & (contacts.at >= since(90))))
+            )
+        )
+    )  # fmt: skip
     coll = h.initiated_by == "collector"
     comm = h.channel.isin(COMMUNICATION)
     debtor = h.party == "debtor"

@@ -42,6 +42,8 @@ from .windows import WindowKey, windows
 __all__ = ["STAGES", "PlanResult", "plan", "write_outputs"]
 
 Progress = Callable[[str, int, int], None]
+#: accounts from which the per-account stages are kept compressed by the engine
+COMPRESS_FROM = 2_000_000
 STAGES = (
     "load",
     "windows",
@@ -147,6 +149,8 @@ def _plan(
                           "currency"]).aggregate(n=acc.count())
         )  # fmt: skip
         n_accounts = int(pc.sum(keys_t.column("n")).as_py() or 0)
+        # the per-account stages are kept compressed from this size on (memory, not speed)
+        squeeze = n_accounts >= COMPRESS_FROM
         currencies = sorted(set(keys_t.column("currency").to_pylist()))
         packs = sorted(set(keys_t.column("pack").to_pylist()))
         step("load")
@@ -201,7 +205,7 @@ def _plan(
         f = f.left_join(win, jk).drop(*[f"{c}_right" for c in jk])
         f = f.mutate(has_window=ibis.coalesce(f.has_window, False))
         f = C.with_arms(f, arms[0].spec)
-        p = eng.cache(C.plan_table(f, arms, scorer))
+        p = eng.cache(C.plan_table(f, arms, scorer), compress=squeeze)
         step("features")
 
         # -- the rules, in rounds ----------------------------------------------------------
@@ -234,7 +238,7 @@ def _plan(
         rounds: list[int] = []
         state = search(eng.cache(C.initial_state(p)))
         step("rules")
-        w = eng.cache(C.select(p, state, arms))
+        w = eng.cache(C.select(p, state, arms), compress=squeeze)
         eng.drop(state)
         step("select")
 

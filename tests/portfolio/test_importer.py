@@ -87,6 +87,18 @@ BAD_CELLS: list[tuple[str, Any, tuple[str, int, int, str], str]] = [
         ("loans.csv", 6, 1, "loan_ref"),
         "duplicate loan_ref L1 (first on line 2)",
     ),
+    (
+        "duplicate-borrower",
+        lambda f: append_line(f, "borrowers.csv", FILES["borrowers.csv"].splitlines()[2]),
+        ("borrowers.csv", 5, 1, "borrower_ref"),
+        "duplicate creditor/borrower_ref ACME-CFC/B2 (first on line 3)",
+    ),
+    (
+        "duplicate-payment-ref",
+        lambda f: append_line(f, "payments.csv", FILES["payments.csv"].splitlines()[1]),
+        ("payments.csv", 9, 1, "payment_ref"),
+        "(first on line 2)",
+    ),
     ("non-utf8", _break_utf8, ("borrowers.csv", 3, 3, "name"), "not UTF-8"),
     ("missing-column", _drop_fee_column, ("loans.csv", 1, 12, "fee"), "missing column"),
 ]

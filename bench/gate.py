@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
                 _drop_scratch(url)
     if result is None:
         return 1
-    seconds, lat, codes, cpu, db_cpu, load_before = result
+    seconds, lat, codes, cpu, db_cpu, load_before, shares = result
     n = len(lat)
     out: dict[str, Any] = {
         "database": backend,
@@ -386,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         "errors": n - codes.count(201) - codes.count(409),
         "server_workers": workers,
         "server_workers_from": workers_from,
+        "worker_cpu_shares": shares,
         "cpus": usable_cpus(),
         # CPU per attempt (ms) of the app server and of the load generator: capacity
         # apart from whatever else runs on the machine (see load_average)
@@ -411,7 +412,10 @@ def _measure(
     tmp: str,
     token: str,
     targets: list[tuple[str, int]],
-) -> tuple[float, list[float], list[int], tuple[float, float], float | None, float] | None:
+) -> (
+    tuple[float, list[float], list[int], tuple[float, float], float | None, float, list[float]]
+    | None
+):
     port = _free_port()
     log_path = Path(tmp) / "server.log"
     with log_path.open("wb") as log:
@@ -439,9 +443,11 @@ def _measure(
             procs = _descendants(server.pid)
             backends = _db_backends(url)
             load_before = os.getloadavg()[0]
+            each0 = [_cpu_seconds([p]) for p in procs]
             cpu0 = (_cpu_seconds(procs), time.process_time(), _cpu_seconds(backends))
             seconds, lat, codes = _drive(port, token, targets, args.clients, per, 1000)
             cpu1 = (_cpu_seconds(procs), time.process_time(), _cpu_seconds(backends))
+            each = [_cpu_seconds([p]) - c for p, c in zip(procs, each0, strict=True)]
             # backends started during the run (pool growth) count from 0
             late = sorted(set(_db_backends(url)) - set(backends))
             db_cpu = cpu1[2] - cpu0[2] + _cpu_seconds(late) if backends or late else None
@@ -452,7 +458,12 @@ def _measure(
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(10)
-    return seconds, lat, codes, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]), db_cpu, load_before
+    # the busy processes' shares of the server CPU (the supervisor and helpers do ~nothing):
+    # how evenly the kernel spread the clients' connections over the workers
+    total = sum(each) or 1.0
+    shares = sorted((round(c / total, 2) for c in each if c / total >= 0.02), reverse=True)
+    cpu = (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
+    return seconds, lat, codes, cpu, db_cpu, load_before, shares
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ worker's memory and what does not (docs/web.md, "Several workers"):
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "MAX_DEFAULT_WORKERS",
     "WORKERS_ENV",
     "default_workers",
+    "freeze_startup_objects",
     "resolve_workers",
     "run",
     "served_app",
@@ -106,12 +108,23 @@ def _worker_env(web: WebSettings) -> dict[str, str]:
     return {"FAIRCOLLECT_COOKIE_SECURE": "1" if web.cookie_secure else "0"}
 
 
+def freeze_startup_objects() -> None:
+    """Move everything alive after startup (modules, the app, its routes and models: ~180k
+    objects) out of the garbage collector's view (`gc.freeze`). Without it, every full
+    collection walks them all: a pause of ~90 ms on the 2-core development VM in the middle
+    of a run of the gate benchmark (every request in flight waits); with it, ~4 ms."""
+    gc.collect()
+    gc.freeze()
+
+
 def served_app() -> FastAPI:
     """The app factory of a worker process (Uvicorn ``--factory``): settings from the
     environment, as the parent `faircollect serve` left it."""
     from .app import create_app
 
-    return create_app(WebSettings.from_env(load_settings()))
+    app = create_app(WebSettings.from_env(load_settings()))
+    freeze_startup_objects()
+    return app
 
 
 def uvicorn_options(*, host: str, port: int, workers: int) -> dict[str, Any]:
@@ -135,7 +148,9 @@ def run(web: WebSettings, *, host: str, port: int, workers: int = 1) -> None:
     if workers <= 1:
         from .app import create_app
 
-        uvicorn.run(create_app(web), **uvicorn_options(host=host, port=port, workers=1))
+        app = create_app(web)
+        freeze_startup_objects()
+        uvicorn.run(app, **uvicorn_options(host=host, port=port, workers=1))
         return
     # the workers are new interpreters (spawned, not forked): they inherit os.environ
     os.environ.update(_worker_env(web))

@@ -103,3 +103,20 @@ def test_the_merged_statement_refuses_bad_input(db):
             audit.append(s, actor="a", action="b", entity="c", payload={}, also=also)
         with db.transaction() as s:
             assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_the_gate_connection_is_the_sessions_for_its_transaction(db):
+    from sqlalchemy import text
+
+    from faircollect.store.repositories import _fast
+
+    with db.transaction() as s:
+        first = _fast.connection(s)
+        assert first is s.connection() and _fast.connection(s) is first
+        s.commit()  # a new transaction: asked again, never the returned connection
+        second = _fast.connection(s)
+        assert second is s.connection() and not second.closed
+        assert second.execute(text("SELECT 1")).scalar() == 1
+        s.rollback()
+        third = _fast.connection(s)
+        assert third is s.connection() and not third.closed

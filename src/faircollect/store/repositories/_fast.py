@@ -19,8 +19,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-__all__ = ["rows"]
+__all__ = ["connection", "rows"]
 
 _Proc = Callable[[Any], Any]
 
@@ -55,6 +56,23 @@ def _compiled(stmt: Any, dialect: Any, keys: tuple[str, ...] | None) -> _Compile
         if proc is not None:
             results.append((i, proc))
     return _Compiled(str(compiled), fixed, tuple(binds), tuple(results))
+
+
+_CONN = "faircollect_fast_connection"
+
+
+def connection(session: Session) -> Connection:
+    """`session.connection()`, remembered for the session's current root transaction (the
+    contact gate asks for it once per statement; `Session.connection` walks the session's
+    transaction machinery every time). A new transaction (after a commit or rollback) asks
+    the session again."""
+    txn = session.get_transaction()
+    hit = session.info.get(_CONN)
+    if hit is not None and txn is not None and hit[0] is txn and not hit[1].closed:
+        return hit[1]  # type: ignore[no-any-return]
+    conn = session.connection()
+    session.info[_CONN] = (session.get_transaction(), conn)
+    return conn
 
 
 _CURSOR = "faircollect_fast_cursor"

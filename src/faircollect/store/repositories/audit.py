@@ -173,7 +173,7 @@ def append_linked(
     executed). Seeds the genesis head if missing. `hash_tail`: the canonical JSON of ``[at,
     actor, action, entity, payload_digest]`` without its opening bracket. `also`: a statement
     from `linked_statement` and its own parameters, run as that one statement."""
-    conn = session.connection()
+    conn = _fast.connection(session)
     if conn.dialect.name != "postgresql":
         return None
     params = {

@@ -179,7 +179,7 @@ def _lock_for(with_pack: bool, n_creditors: int | None) -> Any:
 
 
 def _lock(session: Session, loan_ref: str, scope: Scope, with_pack: bool) -> Any:
-    conn = session.connection()
+    conn = _fast.connection(session)
     if with_pack and conn.dialect.name != "postgresql":
         row = _lock(session, loan_ref, scope, False)
         return None if row is None else (*row, None, None)
@@ -388,7 +388,7 @@ def point_rows(session: Session, borrower_id: int) -> list[PointRow]:
 
 def insert_event(session: Session, values: dict[str, Any]) -> int:
     """Insert a contact event (columns as in `ContactEvent`) and return its id."""
-    found = _fast.rows(session.connection(), _INSERT_EVENT, values, insert_keys=_keys(values))
+    found = _fast.rows(_fast.connection(session), _INSERT_EVENT, values, insert_keys=_keys(values))
     return int(found[0][0])
 
 
@@ -574,7 +574,7 @@ def state_rows(
     params: dict[str, Any] = {f"sticky{i}": x for i, x in enumerate(sticky_outcomes)}
     params.update(loan_ref_p=loan_ref, b=borrower_id, now=now, since=since)
     stmt = _state_stmt(len(sticky_outcomes))
-    rows = _fast.rows(session.connection(), stmt, params)
+    rows = _fast.rows(_fast.connection(session), stmt, params)
     if not rows:
         return None
     w = _LOAN_WIDTH

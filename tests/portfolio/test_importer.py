@@ -275,6 +275,37 @@ def test_changed_contact_data_updates_the_borrower(
     assert len(phones) == 2  # the old number stays as history
 
 
+def test_a_new_loan_of_a_stored_borrower_and_creditor(
+    db: Any, portfolio: Path, tmp_path: Path, do_import: Any
+) -> None:
+    """The next file names only a loan: its borrower and creditor are the stored ones."""
+    assert do_import(db, portfolio).ok
+    later = tmp_path / "later"
+    later.mkdir()
+    for name, content in FILES.items():
+        (later / name).write_text(content.splitlines()[0] + "\n", encoding="utf-8")
+    append_line(
+        later, "loans.csv", "L9,B3,ZEN-MICRO,cash_loan,CNY,1000.00,18,2025-10-01,3,bullet,,"
+    )
+    append_line(
+        later, "loans.csv", "L10,B3,ACME-CFC,cash_loan,CNY,1000.00,18,2025-10-01,3,bullet,,"
+    )
+    result = do_import(db, later)
+    assert [(i.file, i.line, i.column_name) for i in result.issues] == [
+        ("loans.csv", 3, "borrower_ref")  # B3 belongs to ZEN-MICRO, not ACME-CFC
+    ]
+    (later / "loans.csv").write_text(
+        "\n".join((later / "loans.csv").read_text(encoding="utf-8").splitlines()[:2]) + "\n",
+        encoding="utf-8",
+    )
+    result = do_import(db, later)
+    assert result.ok and result.inserted["loans"] == 1 and result.inserted["creditors"] == 0
+    with db.transaction() as s:
+        loan = s.scalars(select(Loan).where(Loan.ref == "L9")).one()
+        b3 = s.scalars(select(Borrower).where(Borrower.ref == "B3")).one()
+    assert loan.borrower_id == b3.id and loan.creditor_id == b3.creditor_id
+
+
 def test_a_changed_name_is_a_conflict(db: Any, portfolio: Path, do_import: Any) -> None:
     assert do_import(db, portfolio).ok
     set_cell(portfolio, "borrowers.csv", 3, "name", "李四")

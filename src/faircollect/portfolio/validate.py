@@ -545,11 +545,16 @@ def _cross_check(
     # -- creditors -----------------------------------------------------------------------
     codes = {c for c in b_cred if c} | {c for c in l_cred if c}
     plan.creditors = lookup.creditors(codes)
-    known = set(plan.creditors)
-    for i, (code, cur) in enumerate(zip(l_cred, l_cur, strict=True)):
-        new = code and cur and code not in known and code not in plan.creditors_new
-        if new and tl.ok("currency")[i]:
-            plan.creditors_new[code] = cur
+    # a new creditor's currency: that of its first loan with a valid currency
+    if tl.n:
+        enc = pc.dictionary_encode(tl.raw.columns["creditor"])
+        code_of = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        rows = np.flatnonzero(tl.ok("currency") & ~tl.blank("creditor"))
+        _, first = np.unique(code_of[rows], return_index=True)
+        for i in np.sort(rows[first]).tolist():
+            code, cur = l_cred[i], l_cur[i]
+            if code and cur and code not in plan.creditors:
+                plan.creditors_new[code] = cur
     for code in sorted(codes):
         if code not in plan.creditors and code not in plan.creditors_new:
             plan.creditors_new[code] = "CNY"
@@ -574,30 +579,32 @@ def _cross_check(
     refs_needed = itertools.chain(l_ref, tp.values["loan_ref"], tc.values["loan_ref"])
     existing_l = lookup.loans(r for r in refs_needed if r)
     plan.loans_existing = existing_l
-    l_valid_cols = tl.ok("borrower_ref", "creditor").tolist()
-    new_loans = []
-    for i, (ref, key) in enumerate(zip(l_ref, zip(l_cred, l_bref, strict=True), strict=True)):
-        if ref is None:
-            continue
-        e = existing_l.get(ref) if existing_l else None
-        if e is not None:
-            if tl.row_ok[i]:
-                _compare_loan(tl, i, e)
-            continue
-        new_loans.append(i)
-        # (a borrower row with errors is reported there: its loans are not reported again)
-        if l_valid_cols[i] and key not in b_keys and key not in existing_b:
+    # every loan with a ref is new or stored (a blank ref is reported already); a new loan's
+    # borrower must be in borrowers.csv or stored (a borrower row with errors is reported
+    # there: its loans are not reported again)
+    has_ref = ~tl.blank("loan_ref")
+    stored = np.zeros(tl.n, dtype=bool)
+    for i in _stored_rows(tl, "loan_ref", existing_l):
+        stored[i] = True
+        if tl.row_ok[i]:
+            _compare_loan(tl, i, existing_l[l_ref[i]])
+    new = has_ref & ~stored
+    check = new & tl.ok("borrower_ref", "creditor")
+    if check.any():
+        known = _borrower_known(tl, tb, b_ok, existing_b)
+        for i in np.flatnonzero(check & ~known).tolist():
             tl.report(
                 i,
                 "borrower_ref",
                 _e(
-                    f"unknown borrower_ref {key[1]} for creditor {key[0]} (not in borrowers.csv "
-                    "and not imported before)",
-                    f"债权人 {key[0]} 下不存在借款人编号 {key[1]}"
+                    f"unknown borrower_ref {l_bref[i]} for creditor {l_cred[i]} (not in "
+                    "borrowers.csv and not imported before)",
+                    f"债权人 {l_cred[i]} 下不存在借款人编号 {l_bref[i]}"
                     "（borrowers.csv 中没有，也未曾导入）",
                 ),
             )
-    plan.loans_new = np.array(new_loans, dtype=np.int64)
+    plan.loans_new = np.flatnonzero(new).astype(np.int64)
+    new_loans = plan.loans_new
     plan.skipped["loans"] = tl.n - len(new_loans)
 
     loans = _LoanIndex(tl, existing_l)
@@ -650,6 +657,27 @@ class _LoanIndex:
             currencies[j], places[j] = e.currency, exponent(e.currency)
             orig[j] = np.datetime64(e.originated_on, "D")
         return in_file | stored, places, currencies, orig
+
+
+def _borrower_known(
+    tl: TableCheck, tb: TableCheck, b_ok: np.ndarray, existing: dict[tuple[str, str], Any]
+) -> np.ndarray:
+    """Per loans.csv row: whether its (creditor, borrower_ref) is a borrower of borrowers.csv
+    (a row with both cells valid) or a stored one (on the Arrow columns: both are references,
+    whose checked values are their cells' text)."""
+    sep = "\x1f"  # never in a reference
+    lkeys = pc.binary_join_element_wise(
+        tl.raw.columns["creditor"], tl.raw.columns["borrower_ref"], sep
+    )
+    bkeys = pc.binary_join_element_wise(
+        tb.raw.columns["creditor"], tb.raw.columns["borrower_ref"], sep
+    ).filter(pa.array(b_ok, pa.bool_()))
+    known = np.asarray(pc.is_in(lkeys, value_set=bkeys).to_numpy(zero_copy_only=False), bool)
+    if existing:
+        stored = pa.array([f"{c}{sep}{r}" for c, r in existing], pa.string())
+        hit = pc.is_in(lkeys, value_set=stored).to_numpy(zero_copy_only=False)
+        known |= np.asarray(hit, dtype=bool)
+    return known
 
 
 def _resolve_loans(t: TableCheck, loans: _LoanIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -601,7 +601,7 @@ class _Loader:
         else:
             paid_at = np.zeros(0, "datetime64[us]")
             day = np.zeros(0, np.int64)
-        order = np.lexsort((np.arange(len(rows)), paid_at, day, group))
+        order = np.lexsort((paid_at, day, group))  # stable: ties keep the file order
         order = order[group[order] >= 0]
         nl = len(self.plan.loans_new)
         g = group[order]

@@ -251,14 +251,9 @@ def _check_borrowers(t: TableCheck) -> None:
 
 
 def _exponents(currencies: list[str | None]) -> np.ndarray:
-    cache: dict[str | None, int] = {}
-    out = np.empty(len(currencies), dtype=np.int64)
-    for i, c in enumerate(currencies):
-        e = cache.get(c)
-        if e is None:
-            e = cache[c] = exponent(c) if c is not None and is_currency(c) else -1
-        out[i] = e
-    return out
+    """Minor-unit exponent of each currency (-1: not a currency)."""
+    table = {c: exponent(c) if c is not None and is_currency(c) else -1 for c in set(currencies)}
+    return np.fromiter(map(table.__getitem__, currencies), dtype=np.int64, count=len(currencies))
 
 
 def _check_loans(t: TableCheck, today: date) -> None:
@@ -566,8 +561,8 @@ def _cross_check(
     l_keys = {(l_cred[i], l_bref[i]) for i in np.flatnonzero(tl.ok("creditor", "borrower_ref"))}
     existing_b = lookup.borrowers(set(b_keys) | l_keys)
     plan.borrowers_existing = existing_b
-    new_rows = []
-    for key, i in b_keys.items():
+    new_rows = list(b_keys.values()) if not existing_b else []
+    for key, i in b_keys.items() if existing_b else ():
         e = existing_b.get(key)
         if e is None:
             new_rows.append(i)

@@ -466,6 +466,8 @@ def plan_table(f: Any, arms: Sequence[ArmSpec], scorer: Scorer) -> Any:
         excluded=_by_spec(f, arms, excluded_of, ibis.literal(False)),
         **{f"er_{TIDX[t]}": f[f"er_{t}"] for t in TREATMENT_NAMES},
     )
+    # the per-treatment flags are columns of their own (computed once per row) before the
+    # masks and summaries read them: written inline, every mask would repeat them
     inl, av, cd, hb = [], [], [], []
     for t in TREATMENT_NAMES:
 
@@ -473,22 +475,28 @@ def plan_table(f: Any, arms: Sequence[ArmSpec], scorer: Scorer) -> Any:
             names = [s.name for s in a.spec.segments if t in s.ladder]
             return f.segment.isin(names) if names else ibis.literal(False)
 
+        inl.append(_by_spec(f, arms, in_ladder, ibis.literal(False)))
+    f = f.mutate(**{f"_i{k}": x for k, x in enumerate(inl)})
+    f = f.mutate(**{f"_a{k}": f[f"_i{k}"] & f[BY_NAME[t].needs]
+                    for k, t in enumerate(TREATMENT_NAMES)})  # fmt: skip
+    for k, t in enumerate(TREATMENT_NAMES):
+
         def conditions(a: ArmSpec, t: str = t) -> Any:
             return cond_expr(a.spec.conditions.get(t, TRUE), f)  # type: ignore[arg-type]
+
+        cd.append(f[f"_a{k}"] & _by_spec(f, arms, conditions, ibis.literal(False)) & _floor(t, f))
+    f = f.mutate(**{f"_c{k}": x for k, x in enumerate(cd)})
+    for k, t in enumerate(TREATMENT_NAMES):
 
         def harm(a: ArmSpec, t: str = t) -> Any:
             return _harm(t, a.spec, f)
 
-        i_ = _by_spec(f, arms, in_ladder, ibis.literal(False))
-        a_ = i_ & f[BY_NAME[t].needs]
-        c_ = a_ & _by_spec(f, arms, conditions, ibis.literal(False)) & _floor(t, f)
-        h_ = c_ & _by_spec(f, arms, harm, ibis.literal(False))
-        inl.append(i_)
-        av.append(a_)
-        cd.append(c_)
-        hb.append(h_)
+        hb.append(f[f"_c{k}"] & _by_spec(f, arms, harm, ibis.literal(False)))
     live = f.segment.notnull() & ~f.excluded & f.has_window & (f.selection != "none")
-    cand = [h & live for h in hb]
+    f = f.mutate(**{f"_h{k}": x for k, x in enumerate(hb)},
+                 **{f"_k{k}": x & live for k, x in enumerate(hb)})  # fmt: skip
+    inl, av, cd, hb = ([f[f"_{x}{k}"] for k in range(N_T)] for x in "iach")
+    cand = [f[f"_k{k}"] for k in range(N_T)]
     clears = [cand[k] & (f[f"er_{k}"] >= f.threshold_minor) for k in range(N_T)]
     c_mask = _mask(cand)
     pref = ibis.cases(

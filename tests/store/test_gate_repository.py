@@ -119,9 +119,10 @@ def test_lock_debtor_and_pack_respects_the_scope(db: Database, world: World) -> 
         for scope in (Scope.system(), Scope.for_creditors([a.creditor_id, world.b.creditor_id])):
             locked = repo.lock_debtor_and_pack(s, a.loan_ref, scope=scope)
             assert locked is not None
-            row, pack = locked
-            assert row == repo.debtor_row(s, a.borrower_id)
-            assert pack == ("CN" if pg else None)
+            assert locked.debtor == repo.debtor_row(s, a.borrower_id)
+            assert locked.pack_hint == ("CN" if pg else None)
+            # PostgreSQL draws the contact event id under the lock; SQLite's insert draws it
+            assert (locked.event_id is not None) == pg
         for scope in (Scope.for_creditors([world.b.creditor_id]), Scope.for_creditors([])):
             assert repo.lock_debtor_and_pack(s, a.loan_ref, scope=scope) is None
         own = Scope.for_borrower(a.borrower_id, a.creditor_id)

@@ -105,8 +105,9 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def child_plan(folder: Path, memory_limit: str | None) -> None:
+def child_plan(folder: Path, memory_limit: str | None, chunk_accounts: int | None) -> None:
     from faircollect.strategy import compile as C
+    from faircollect.strategy import run as run_module
     from faircollect.strategy import spec as S
     from faircollect.strategy.engines import DuckDBEngine
     from faircollect.strategy.run import plan
@@ -116,7 +117,7 @@ def child_plan(folder: Path, memory_limit: str | None) -> None:
     arms = C.arms_for(S.shipped("faircollect-default"), 1)
     engine = DuckDBEngine(memory_limit=memory_limit)
     t, c = time.perf_counter(), _cpu()
-    result = plan(snap, arms, engine=engine)
+    result = plan(snap, arms, engine=engine, chunk_accounts=chunk_accounts)
     seconds, cpu = time.perf_counter() - t, _cpu() - c
     engine.close()
     print(
@@ -129,6 +130,9 @@ def child_plan(folder: Path, memory_limit: str | None) -> None:
                 "no_action": result.no_action.num_rows,
                 "by_treatment": result.counts["by_treatment"],
                 "rounds": list(result.rounds),
+                "chunk_accounts": run_module.CHUNK_ACCOUNTS
+                if chunk_accounts is None
+                else chunk_accounts,
                 "stages": result.timings,
                 "peak_rss_mb": _peak_rss_mb(),
             }
@@ -193,11 +197,15 @@ def main() -> None:
     ap.add_argument("--python-sample", type=int, default=50_000)
     ap.add_argument("--dir", type=Path, default=None)
     ap.add_argument("--memory-limit", default="6GB", help="DuckDB memory limit")
+    ap.add_argument(
+        "--chunk-accounts", type=int, default=None,
+        help="borrower chunk size of the plan (default: run.CHUNK_ACCOUNTS; 0: one chunk)",
+    )  # fmt: skip
     ap.add_argument("--child", choices=["plan", "floor"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     folder = args.dir or Path("var/bench") / f"strategy-{args.accounts}-{args.seed}"
     if args.child == "plan":
-        child_plan(folder, args.memory_limit)
+        child_plan(folder, args.memory_limit, args.chunk_accounts)
         return
     if args.child == "floor":
         child_floor(folder)
@@ -206,7 +214,8 @@ def main() -> None:
         generate(args.accounts, args.seed, folder)
     common = ["--accounts", str(args.accounts), "--seed", str(args.seed), "--dir", str(folder)]
     floor = _child([*common, "--child", "floor"])
-    run = _child([*common, "--child", "plan", "--memory-limit", args.memory_limit])
+    chunking = [] if args.chunk_accounts is None else ["--chunk-accounts", str(args.chunk_accounts)]
+    run = _child([*common, "--child", "plan", "--memory-limit", args.memory_limit, *chunking])
     loop = python_loop(args.python_sample, args.seed) if args.python_sample else None
     seconds = float(run["seconds"])  # type: ignore[arg-type]
     accounts = int(run["accounts"])  # type: ignore[call-overload]
@@ -232,6 +241,7 @@ def main() -> None:
                 "rule_cases_per_round": run["rounds"],
                 "stages": run["stages"],
                 "python_sample": args.python_sample,
+                "chunk_accounts": run["chunk_accounts"],
             }
         )
     )

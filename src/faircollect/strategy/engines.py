@@ -30,16 +30,31 @@ _STORE = "fc_store"  # the compressed in-memory database of the big stages
 class Engine:
     name = "?"
     con: Any
+    #: whether `run.plan` may plan a big snapshot in borrower chunks on this engine
+    chunks = False
 
     def table(self, name: str, source: pa.Table | Path) -> Any:
         raise NotImplementedError
 
-    def cache(self, expr: Any, *, compress: bool = False) -> Any:
+    def cache(self, expr: Any, *, compress: bool = False, name: str | None = None) -> Any:
         return expr.cache()
+
+    def view(self, name: str, expr: Any) -> Any:
+        """`expr` under a fixed name (an engine that chunks: a chunk's inputs, so that the
+        expressions over them, and their compiled SQL, are the same for every chunk)."""
+        return expr
 
     def to_arrow(self, expr: Any) -> pa.Table:
         table: pa.Table = self.con.to_pyarrow(expr)
         return table
+
+    def append(self, into: Any, expr: Any, *, compress: bool = False) -> Any:
+        """Add the rows of `expr` to the stage `into` (made by `cache`/`append`, same
+        columns); `into` None: a new stage."""
+        raise NotImplementedError
+
+    def new_history(self) -> None:
+        """The next `decide` gets a different history expression (another chunk)."""
 
     def drop(self, *tables: Any) -> None:
         """Free intermediate stages (tables made by `cache`)."""
@@ -56,6 +71,7 @@ class Engine:
 
 class DuckDBEngine(Engine):
     name = "duckdb"
+    chunks = True
 
     def __init__(
         self,
@@ -85,6 +101,7 @@ class DuckDBEngine(Engine):
         self._registered: set[str] = set()
         self._history_all: int | None = None
         self._history_kind: str | None = None
+        self._compiled: dict[Any, str] = {}
 
     def table(self, name: str, source: pa.Table | Path) -> Any:
         if isinstance(source, Path):
@@ -92,24 +109,69 @@ class DuckDBEngine(Engine):
         self.con.con.register(name, source)
         return self.con.table(name)
 
-    def cache(self, expr: Any, *, compress: bool = False) -> Any:
+    def _sql(self, expr: Any) -> tuple[str, str]:
+        """(column definitions, query) of `expr`, compiled once per distinct expression (a
+        chunked plan runs the same big expressions over the same views once per chunk;
+        Ibis takes about a second to compile the plan table). Tables are created with the
+        expression's declared column types, as Ibis' `create_table` does."""
+        self.con._run_pre_execute_hooks(expr)  # registers in-memory tables, as create_table
+        key = expr.op()
+        found = self._compiled.get(key)
+        if found is None:
+            dialect = self.con.dialect
+            cols = ", ".join(c.sql(dialect) for c in expr.schema().to_sqlglot_column_defs(dialect))
+            found = (cols, str(self.con.compile(expr)))
+            self._compiled[key] = found
+        return found
+
+    def _create(self, where: str, name: str, expr: Any, *, replace: bool = False) -> None:
+        raw = self.con.con
+        cols, sql = self._sql(expr)
+        target = f'{where}."{name}"'
+        kind = "TEMP TABLE" if where.startswith("temp.") else "TABLE"
+        raw.execute(f"CREATE {'OR REPLACE ' if replace else ''}{kind} {target} ({cols})")
+        raw.execute(f"INSERT INTO {target} BY NAME {sql}")
+
+    def cache(self, expr: Any, *, compress: bool = False, name: str | None = None) -> Any:
         """Materialise `expr` as a table; with `compress` (a big stage kept for several
         steps), in the compressed store: compressing costs about a second per million
-        rows, spilling a plain table at 10M accounts costs more."""
+        rows, spilling a plain table at 10M accounts costs more. `name`: a fixed name
+        (replacing the table of that name; never compressed)."""
+        if name is not None:
+            self._create("temp.main", name, expr, replace=True)
+            return self.con.table(name)
         self._n += 1
         name = f"_fc_stage_{self._n}"
         if not (compress and self.compress):
-            self.con.create_table(name, expr, temp=True)
+            self._create("temp.main", name, expr)
             return self.con.table(name)
-        raw = self.con.con
-        self.con._run_pre_execute_hooks(expr)  # registers in-memory tables, as create_table
-        raw.execute(f'CREATE TABLE {_STORE}.main."{name}" AS {self.con.compile(expr)}')
-        raw.execute(f"CHECKPOINT {_STORE}")
+        self._create(f"{_STORE}.main", name, expr)
+        self.con.con.execute(f"CHECKPOINT {_STORE}")
         return self.con.table(name, database=(_STORE, "main"))
+
+    def view(self, name: str, expr: Any) -> Any:
+        _, sql = self._sql(expr)
+        self.con.con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
+        return self.con.table(name)
+
+    def append(self, into: Any, expr: Any, *, compress: bool = False) -> Any:
+        if into is None:
+            return self.cache(expr, compress=compress)
+        name = into.op().name  # unqualified (get_name() qualifies the store's tables)
+        raw = self.con.con
+        squeeze = compress and self.compress
+        where = f"{_STORE}.main" if squeeze else "temp.main"
+        raw.execute(f'INSERT INTO {where}."{name}" BY NAME {self._sql(expr)[1]}')
+        if squeeze:
+            raw.execute(f"CHECKPOINT {_STORE}")
+        return into
+
+    def new_history(self) -> None:
+        self._history_all = None
 
     def drop(self, *tables: Any) -> None:
         for t in tables:
-            name = t.get_name()
+            name = t.op().name
             if name.startswith("_fc_stage_") and self.compress:
                 self.con.con.execute(f'DROP TABLE IF EXISTS {_STORE}.main."{name}"')
             if name.startswith(("_fc_stage_", "_fc_decided_")):
@@ -226,7 +288,7 @@ class SparkEngine(Engine):
             return table
         return super().to_arrow(expr)  # pragma: no cover - PySpark 3.5
 
-    def cache(self, expr: Any, *, compress: bool = False) -> Any:
+    def cache(self, expr: Any, *, compress: bool = False, name: str | None = None) -> Any:
         # materialise through Parquet: a plain Spark cache would keep the whole lineage
         return self.table(f"_fc_stage_{self._n + 1}", self.to_arrow(expr))
 

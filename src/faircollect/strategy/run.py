@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,10 @@ __all__ = ["STAGES", "PlanResult", "plan", "write_outputs"]
 Progress = Callable[[str, int, int], None]
 #: accounts from which the per-account stages are kept compressed by the engine
 COMPRESS_FROM = 2_000_000
+#: a bigger snapshot is planned in chunks of about this many accounts (whole borrowers: the
+#: features, arms, rules and the one-item-per-borrower selection never look across
+#: borrowers); capacity, priorities and the outputs stay global. 0: never chunked.
+CHUNK_ACCOUNTS = 2_000_000
 STAGES = (
     "load",
     "windows",
@@ -106,10 +111,15 @@ def plan(
     engine: str | Engine = "duckdb",
     scorer: Scorer | None = None,
     progress: Progress | None = None,
+    chunk_accounts: int | None = None,
 ) -> PlanResult:
-    """Plan the as-of day for every account of the snapshot (see the package docs)."""
+    """Plan the as-of day for every account of the snapshot (see the package docs).
+    `chunk_accounts` (default `CHUNK_ACCOUNTS`; 0: off): on an engine that supports it, a
+    bigger snapshot is planned in borrower chunks of about that size (the same result)."""
+    size = CHUNK_ACCOUNTS if chunk_accounts is None else chunk_accounts
     with _quiet_engines():
-        return _plan(snapshot, arms, engine=engine, scorer=scorer, progress=progress)
+        return _plan(snapshot, arms, engine=engine, scorer=scorer, progress=progress,
+                     chunk_accounts=size)  # fmt: skip
 
 
 def _plan(
@@ -119,6 +129,7 @@ def _plan(
     engine: str | Engine,
     scorer: Scorer | None,
     progress: Progress | None,
+    chunk_accounts: int,
 ) -> PlanResult:
     from faircollect.rules.columnar.schema import CASES_SCHEMA, HISTORY_SCHEMA, WINDOW_TYPE
 
@@ -129,11 +140,12 @@ def _plan(
     timings: dict[str, float] = {}
     clock = [_time.perf_counter()]
 
-    def step(name: str) -> None:
+    def step(name: str, *, report: bool = True) -> None:
         now = _time.perf_counter()
-        timings[name] = round(now - clock[0], 4)
+        # a chunked run passes the per-borrower stages once per chunk: their times add up
+        timings[name] = round(timings.get(name, 0.0) + now - clock[0], 4)
         clock[0] = now
-        if progress is not None:
+        if progress is not None and report:
             progress(name, STAGES.index(name) + 1, len(STAGES))
 
     try:
@@ -164,17 +176,17 @@ def _plan(
         found = windows(wkeys.values(), as_of)
         rows = []
         for k, wk in wkeys.items():
-            w = found[wk]
+            wf = found[wk]
             rows.append(
                 {
                     "pack": k[0],
                     "tzkey": k[1],
                     "inconvenient": k[2],
                     "contact_window": k[3],
-                    "window_start": None if w.start is None else w.start.astimezone(UTC),
-                    "window_end": None if w.end is None else w.end.astimezone(UTC),
-                    "window_zone": w.zone,
-                    "has_window": w.start is not None,
+                    "window_start": None if wf.start is None else wf.start.astimezone(UTC),
+                    "window_end": None if wf.end is None else wf.end.astimezone(UTC),
+                    "window_zone": wf.zone,
+                    "has_window": wf.start is not None,
                 }
             )
         ts = pa.timestamp("us", tz="UTC")
@@ -199,32 +211,24 @@ def _plan(
         starts = {r["window_start"].date() for r in rows if r["window_start"] is not None}
         step("windows")
 
-        # -- features, arms, scores, segments, candidates ---------------------------------
-        f = C.features(acc, contacts, payments, as_of)
-        jk = ["pack", "tzkey", "inconvenient", "contact_window"]
-        f = f.left_join(win, jk).drop(*[f"{c}_right" for c in jk])
-        f = f.mutate(has_window=ibis.coalesce(f.has_window, False))
-        f = C.with_arms(f, arms[0].spec)
-        p = eng.cache(C.plan_table(f, arms, scorer), compress=squeeze)
-        step("features")
-
-        # -- the rules, in rounds ----------------------------------------------------------
+        # -- features, rules and selection: per borrower, so in chunks of borrowers -------
         lookback = C.rules_lookback_days(packs, as_of)
-        hist = C.history(contacts, as_of, lookback, STICKY_OUTCOMES)
         same_day = as_of if starts == {as_of} else None
+        jk = ["pack", "tzkey", "inconvenient", "contact_window"]
+        rounds: list[int] = []
 
-        def search(state: Any) -> Any:
+        def search(state: Any, acc_c: Any, p_c: Any, hist_c: Any, found: list[int]) -> Any:
             for every in (False, True):
                 tries = eng.cache(C.round_tries(state, every=every))
                 n = eng.to_arrow(tries.count().name("n").as_table()).column(0)[0].as_py()
-                rounds.append(int(n))
+                found.append(int(n))
                 if not n:
                     eng.drop(tries)
                     break
-                cases = C.round_cases(tries, p, acc, incon_t)
+                cases = C.round_cases(tries, p_c, acc_c, incon_t)
                 decided = eng.decide(
                     cases,
-                    hist,
+                    hist_c,
                     packs=packs,
                     as_of=same_day,
                     cases_schema=CASES_SCHEMA,
@@ -235,12 +239,50 @@ def _plan(
                 state = new_state
             return state
 
-        rounds: list[int] = []
-        state = search(eng.cache(C.initial_state(p)))
-        step("rules")
-        w = eng.cache(C.select(p, state, arms), compress=squeeze)
-        eng.drop(state)
-        step("select")
+        parts = _borrower_chunks(eng, acc, n_accounts, chunk_accounts)
+        p: Any = None
+        w: Any = None
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if part is None:
+                acc_c, contacts_c, payments_c = acc, contacts, payments
+            else:  # the chunk's inputs under fixed names: the same expressions every time
+                acc_c = eng.view("_fc_chunk_accounts", acc.filter(part(acc)))
+                contacts_c = eng.view("_fc_chunk_contacts", contacts.filter(part(contacts)))
+                payments_c = eng.view("_fc_chunk_payments", payments.filter(part(payments)))
+            if i == 0:
+                f = C.features(acc_c, contacts_c, payments_c, as_of)
+                f = f.left_join(win, jk).drop(*[f"{c}_right" for c in jk])
+                f = f.mutate(has_window=ibis.coalesce(f.has_window, False))
+                f = C.with_arms(f, arms[0].spec)
+                plan_t = C.plan_table(f, arms, scorer)
+                hist_c = C.history(contacts_c, as_of, lookback, STICKY_OUTCOMES)
+            # one chunk: the plan table is the run's; several: a chunk's own, added to the
+            # run's after its selection
+            p_c = (
+                eng.cache(plan_t, compress=squeeze)
+                if part is None
+                else eng.cache(plan_t, name="_fc_stage_chunk_plan")
+            )
+            step("features", report=last)
+
+            eng.new_history()  # each chunk's rule rounds read its borrowers' history only
+            found_c: list[int] = []
+            state = search(eng.cache(C.initial_state(p_c)), acc_c, p_c, hist_c, found_c)
+            rounds[:] = _add_rounds(rounds, found_c)
+            step("rules", report=last)
+            sel = C.select(p_c, state, arms)
+            if part is None:
+                p, w = p_c, eng.cache(sel, compress=squeeze)
+                eng.drop(state)
+            else:
+                w = eng.append(w, sel, compress=squeeze)
+                eng.drop(state)
+                p = eng.append(p, p_c.select(*C.PLAN_COLUMNS), compress=squeeze)
+                eng.drop(p_c)
+            step("select", report=last)
+        eng.new_history()
+        hist = C.history(contacts, as_of, lookback, STICKY_OUTCOMES)
 
         # -- capacity: visits to field teams, then calls to collectors ---------------------
         capacity: dict[str, Any] = {}
@@ -268,7 +310,7 @@ def _plan(
             cap = eng.table(f"_fc_cap_{label}", cap_t)
             slots = eng.table(f"_fc_slots_{label}", slots_t)
             ranked = eng.cache(C.capacity_rank(rows, treatments, pools, assignee, cap, slots))
-            fb = search(eng.cache(C.fallback_state(ranked)))
+            fb = search(eng.cache(C.fallback_state(ranked)), acc, p, hist, rounds)
             changed = C.apply_fallback(ranked, fb, arms)
             overrides.append(eng.cache(changed.select("loan_id", *C.OVERRIDE_COLUMNS)))
             eng.drop(rows, ranked, fb)
@@ -303,6 +345,47 @@ def _plan(
         timings=timings,
         rounds=tuple(rounds),
     )
+
+
+def _borrower_chunks(
+    eng: Engine, acc: Any, n_accounts: int, chunk_accounts: int
+) -> list[Callable[[Any], Any] | None]:
+    """[None] (one chunk: everything), or filters (table -> predicate on its `debtor_id`)
+    splitting the borrowers into ranges of `debtor_id` of about `chunk_accounts` accounts
+    each. Every input table (accounts, contacts, payments) carries the borrower's
+    `debtor_id`, so a chunk's inputs are its borrowers' rows; ranges (not a hash) let the
+    Parquet reader skip row groups outside a chunk."""
+    if not eng.chunks or chunk_accounts <= 0 or n_accounts <= chunk_accounts:
+        return [None]
+    n = -(-n_accounts // chunk_accounts)
+    ids = acc.debtor_id
+    q = eng.to_arrow(
+        acc.aggregate(**{f"q{i}": ids.quantile(i / n) for i in range(1, n)}).as_table()
+    )  # fmt: skip
+    bounds = sorted({int(q.column(f"q{i}")[0].as_py()) for i in range(1, n)
+                     if q.column(f"q{i}")[0].as_py() is not None})  # fmt: skip
+    if not bounds:
+        return [None]
+    edges: list[int | None] = [None, *bounds, None]
+
+    def part(lo: int | None, hi: int | None) -> Callable[[Any], Any]:
+        def pred(t: Any) -> Any:
+            if lo is None:  # the first chunk also takes a missing borrower id
+                return t.debtor_id.isnull() | (t.debtor_id < hi)
+            if hi is None:
+                return t.debtor_id >= lo
+            return (t.debtor_id >= lo) & (t.debtor_id < hi)
+
+        return pred
+
+    return [part(lo, hi) for lo, hi in pairwise(edges)]
+
+
+def _add_rounds(total: Sequence[int], chunk: Sequence[int]) -> list[int]:
+    """Rule-engine cases per round, summed over chunks (as if planned in one)."""
+    n = max(len(total), len(chunk))
+    return [(total[i] if i < len(total) else 0) + (chunk[i] if i < len(chunk) else 0)
+            for i in range(n)]  # fmt: skip
 
 
 def _capacity_info(demand: Mapping[tuple[str, str], int], pools: C.PoolSlots) -> dict[str, Any]:
@@ -441,12 +524,16 @@ def resolve_arms(session: Any, name: str, *, version: int | None = None) -> tupl
 
 
 def _rows(table: pa.Table, index: Mapping[str, tuple[int, int]], columns: Sequence[str]) -> Any:
-    for r in table.to_pylist():
-        ids = index.get(r["loan_ref"])
-        out = {c: r[c] for c in columns}
-        out["loan_id"] = None if ids is None else ids[0]
-        out["creditor_id"] = None if ids is None else ids[1]
-        yield out
+    """The database rows, converted to Python a batch at a time (the repository inserts
+    them in batches: the run's millions of rows are never all Python objects at once)."""
+    wanted = list(dict.fromkeys(["loan_ref", *columns]))
+    for batch in table.select(wanted).to_batches(max_chunksize=20_000):
+        for r in batch.to_pylist():
+            ids = index.get(r["loan_ref"])
+            out = {c: r[c] for c in columns}
+            out["loan_id"] = None if ids is None else ids[0]
+            out["creditor_id"] = None if ids is None else ids[1]
+            yield out
 
 
 _WORK_DB = (

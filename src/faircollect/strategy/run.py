@@ -319,12 +319,29 @@ def _plan(
 
         # -- outputs -----------------------------------------------------------------------
         # sorted by the engine (within its memory limit), identically on every engine
-        items = eng.to_arrow(
-            output.work_items(w, p, arms, currencies, as_of).order_by(output.ORDER())
-        )
-        items = output.with_priority(_conform(items, output.WORK_ITEMS))
-        none = eng.to_arrow(output.no_action(w, p, arms, currencies, as_of).order_by("loan_ref"))
-        none = _conform(none, output.NO_ACTION)
+        if len(parts) == 1:
+            items = eng.to_arrow(
+                output.work_items(w, p, arms, currencies, as_of).order_by(output.ORDER())
+            )
+            items = output.with_priority(_conform(items, output.WORK_ITEMS))
+            none = eng.to_arrow(
+                output.no_action(w, p, arms, currencies, as_of).order_by("loan_ref")
+            )
+            none = _conform(none, output.NO_ACTION)
+        else:  # a chunked run renders its outputs a slice of the final order at a time
+            planned = w.keep & w.cur.notnull()
+            items = output.with_priority(
+                _in_order(
+                    eng, w, planned, [ibis.desc(w.ev), w.loan_ref], chunk_accounts,
+                    lambda x: output.work_items(x, p, arms, currencies, as_of),
+                    output.ORDER(), output.WORK_ITEMS,
+                )
+            )  # fmt: skip
+            none = _in_order(
+                eng, w, ~planned, [w.loan_ref], chunk_accounts,
+                lambda x: output.no_action(x, p, arms, currencies, as_of),
+                ["loan_ref"], output.NO_ACTION,
+            )  # fmt: skip
         step("output")
     finally:
         if own:
@@ -379,6 +396,33 @@ def _borrower_chunks(
         return pred
 
     return [part(lo, hi) for lo, hi in pairwise(edges)]
+
+
+def _in_order(
+    eng: Engine,
+    w: Any,
+    which: Any,
+    rank_by: Sequence[Any],
+    size: int,
+    render: Callable[[Any], Any],
+    order: Sequence[Any],
+    schema: pa.Schema,
+) -> pa.Table:
+    """The rows `render` makes of the work rows `which`, in the order `order` (the same
+    order as `rank_by` over the work table), rendered and sorted `size` rows at a time:
+    the rows are ranked on two columns first, then each slice of ranks is rendered (the
+    reasons) and sorted on its own, and the slices are concatenated (no copy)."""
+    ranked = eng.cache(
+        w.filter(which).select("loan_id", _rank=ibis.row_number().over(order_by=list(rank_by)))
+    )
+    n = int(eng.to_arrow(ranked.count().name("n").as_table()).column(0)[0].as_py())
+    out = []
+    for lo in range(0, n, size):
+        ids = ranked.filter((ranked._rank >= lo) & (ranked._rank < lo + size)).select("loan_id")
+        part = eng.to_arrow(render(w.semi_join(ids, "loan_id")).order_by(list(order)))
+        out.append(_conform(part, schema))
+    eng.drop(ranked)
+    return pa.concat_tables(out) if out else schema.empty_table()
 
 
 def _add_rounds(total: Sequence[int], chunk: Sequence[int]) -> list[int]:

@@ -116,7 +116,8 @@ def _both(e: Any) -> tuple[Any, Any]:
     return (e, e)
 
 
-_PLAN_FOR_OUTPUT = (
+#: the plan table's columns the outputs read
+PLAN_FOR_OUTPUT = (
     "loan_id", "debtor_key", "pack", "segment", "selection", "threshold_minor", "excluded",
     "has_window", "window_start", "window_end", "window_zone", "lost_contact", "dpd", "bucket",
     "outstanding_minor",
@@ -128,7 +129,7 @@ _PLAN_FOR_OUTPUT = (
 def work_items(
     w: Any, plan: Any, arms: Sequence[ArmSpec], currencies: list[str], as_of: date
 ) -> Any:
-    items = w.filter(w.keep & w.cur.notnull()).join(plan.select(*_PLAN_FOR_OUTPUT), "loan_id")
+    items = w.filter(w.keep & w.cur.notnull()).join(plan.select(*PLAN_FOR_OUTPUT), "loan_id")
     k = items.cur
     er = er_of(items, k)
     code = ibis.cases(
@@ -193,7 +194,7 @@ def work_items(
 def no_action(
     w: Any, plan: Any, arms: Sequence[ArmSpec], currencies: list[str], as_of: date
 ) -> Any:
-    rest = w.filter(~(w.keep & w.cur.notnull())).join(plan.select(*_PLAN_FOR_OUTPUT), "loan_id")
+    rest = w.filter(~(w.keep & w.cur.notnull())).join(plan.select(*PLAN_FOR_OUTPUT), "loan_id")
     blocked = rest.blocked.split(SEP)
     blocked_k = blocked[0].cast("int64")
     code = ibis.cases(

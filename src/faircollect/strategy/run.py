@@ -49,6 +49,9 @@ COMPRESS_FROM = 2_000_000
 #: features, arms, rules and the one-item-per-borrower selection never look across
 #: borrowers); capacity, priorities and the outputs stay global. 0: never chunked.
 CHUNK_ACCOUNTS = 2_000_000
+#: the plan table's columns that capacity (fallback cases) and the outputs read
+_PLAN_KEPT = tuple(dict.fromkeys(("loan_id", "window_start", "emergency_contact_point",
+                                  *output.PLAN_FOR_OUTPUT)))  # fmt: skip
 STAGES = (
     "load",
     "windows",
@@ -278,7 +281,8 @@ def _plan(
             else:
                 w = eng.append(w, sel, compress=squeeze)
                 eng.drop(state)
-                p = eng.append(p, p_c.select(*C.PLAN_COLUMNS), compress=squeeze)
+                # only what the later stages read of it (the rest is in the work rows)
+                p = eng.append(p, p_c.select(*_PLAN_KEPT), compress=squeeze)
                 eng.drop(p_c)
             step("select", report=last)
         eng.new_history()

@@ -19,21 +19,25 @@ from tests.contacts.conftest import SYSTEM
 US_DAY = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # 10:00 in New York
 
 
+def _attempt(s, vault, d, **kw):
+    return gate.attempt(
+        s,
+        scope=SYSTEM,
+        actor="user:li",
+        loan_ref=d.loan_ref,
+        channel="call",
+        party="debtor",
+        place="mobile",
+        contact_point_id=d.phone_point,
+        now=US_DAY,
+        vault=vault,
+        **kw,
+    )
+
+
 def _call(db, vault, d, **kw):
     with gate.transaction(db) as s:
-        return gate.attempt(
-            s,
-            scope=SYSTEM,
-            actor="user:li",
-            loan_ref=d.loan_ref,
-            channel="call",
-            party="debtor",
-            place="mobile",
-            contact_point_id=d.phone_point,
-            now=US_DAY,
-            vault=vault,
-            **kw,
-        )
+        return _attempt(s, vault, d, **kw)
 
 
 def test_event_rows_match_their_audit_entries(db, vault, make):
@@ -74,18 +78,7 @@ def test_a_missing_audit_head_is_seeded_and_the_event_written_once(db, vault, ma
 def test_a_failed_transaction_leaves_neither_row(db, vault, make):
     d = make(pack="US", phone="+12125550123")
     with pytest.raises(RuntimeError), gate.transaction(db) as s:
-        gate.attempt(
-            s,
-            scope=SYSTEM,
-            actor="user:li",
-            loan_ref=d.loan_ref,
-            channel="call",
-            party="debtor",
-            place="mobile",
-            contact_point_id=d.phone_point,
-            now=US_DAY,
-            vault=vault,
-        )
+        _attempt(s, vault, d)
         raise RuntimeError("the caller fails after the gate")
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(ContactEvent)) == 0

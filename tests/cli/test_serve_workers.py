@@ -14,26 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 import uvicorn
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
-from faircollect.cli import serve as serve_cli
 from faircollect.web import server
 
+from .test_serve import _app
+
 PG = "postgresql+psycopg://u@127.0.0.1:5432/x"
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    serve_cli.register(app)
-
-    @app.command("noop")
-    def _noop() -> None:  # a second command keeps `serve` a sub-command
-        pass
-
-    return app
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from . import explain
 from .compile import SEP, TIDX, ArmSpec, er_of
 from .treatments import TREATMENTS
 
-__all__ = ["NO_ACTION", "ORDER", "WORK_ITEMS", "no_action", "with_priority", "work_items"]
+__all__ = ["NO_ACTION", "WORK_ITEMS", "no_action", "order_keys", "with_priority", "work_items"]
 
 _TS = pa.timestamp("us", tz="UTC")
 WORK_ITEMS = pa.schema(
@@ -81,14 +81,14 @@ NO_ACTION = pa.schema(
 )
 
 
-def ORDER() -> list[Any]:
+def order_keys() -> list[Any]:
     """The order of the work items: highest expected value first, then loan_ref (a total
     order: loan_ref is unique). `priority` is the position in it."""
     return [ibis.desc("expected_value_minor"), "loan_ref"]
 
 
 def with_priority(items: pa.Table) -> pa.Table:
-    """Work items sorted by ORDER with `priority` 1..n (Arrow, the same on every engine)."""
+    """Work items sorted by order_keys() with `priority` 1..n (Arrow, the same on every engine)."""
     i = items.schema.get_field_index("priority")
     n = items.num_rows
     return items.set_column(i, "priority", pa.array(range(1, n + 1), pa.int64()))
@@ -162,7 +162,7 @@ def work_items(
         treatment=_name(k),
         window_start=items.window_start,
         window_end=items.window_end,
-        # assigned by `with_priority` after sorting by ORDER (one sort, no window)
+        # assigned by `with_priority` after sorting by order_keys() (one sort, no window)
         priority=ibis.literal(0, "int64"),
         arm=items.arm,
         reason=explain.render_expr(code, values, explain.WORK, "en"),

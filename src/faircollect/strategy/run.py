@@ -325,7 +325,7 @@ def _plan(
         # sorted by the engine (within its memory limit), identically on every engine
         if len(parts) == 1:
             items = eng.to_arrow(
-                output.work_items(w, p, arms, currencies, as_of).order_by(output.ORDER())
+                output.work_items(w, p, arms, currencies, as_of).order_by(output.order_keys())
             )
             items = output.with_priority(_conform(items, output.WORK_ITEMS))
             none = eng.to_arrow(
@@ -338,7 +338,7 @@ def _plan(
                 _in_order(
                     eng, w, planned, [ibis.desc(w.ev), w.loan_ref], chunk_accounts,
                     lambda x: output.work_items(x, p, arms, currencies, as_of),
-                    output.ORDER(), output.WORK_ITEMS,
+                    output.order_keys(), output.WORK_ITEMS,
                 )
             )  # fmt: skip
             none = _in_order(
